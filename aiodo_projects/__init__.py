@@ -1,0 +1,73 @@
+"""aiodo_projects: the asyncio-native client for the DigitalOcean Projects API.
+
+>>> import aiodo_projects as do
+>>> async with do.Client() as client:  # doctest: +SKIP
+...     async for project in client.projects.iter_all():
+...         print(project.name, project.environment)
+"""
+
+from aiodo_projects._client import Client
+from aiodo_projects._pagination import PageIterator, Paginator
+from aiodo_projects._projects import ProjectFields, Projects
+from aiodo_projects._ratelimit import RateLimit
+from aiodo_projects._version import __version__
+from aiodo_projects.errors import (
+    AmbiguousWriteError,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    DecodeError,
+    DigitalOceanError,
+    NotFoundError,
+    PermissionDeniedError,
+    PreconditionFailedError,
+    RateLimitError,
+    ServerError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+from aiodo_projects.models import (
+    Environment,
+    Page,
+    PageLinks,
+    Project,
+    Resource,
+    ResourceLinks,
+    ResourceStatus,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AmbiguousWriteError",
+    "AuthenticationError",
+    "BadRequestError",
+    "Client",
+    "ConflictError",
+    "DecodeError",
+    "DigitalOceanError",
+    "Environment",
+    "NotFoundError",
+    "Page",
+    "PageIterator",
+    "PageLinks",
+    "Paginator",
+    "PermissionDeniedError",
+    "PreconditionFailedError",
+    "Project",
+    "ProjectFields",
+    "Projects",
+    "RateLimit",
+    "RateLimitError",
+    "Resource",
+    "ResourceLinks",
+    "ResourceStatus",
+    "ServerError",
+    "UnprocessableEntityError",
+    "ValidationError",
+    "__version__",
+]

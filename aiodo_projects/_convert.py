@@ -1,0 +1,189 @@
+"""The one private cattrs converter: JSON bodies in, frozen models out (pure).
+
+The converter is strict about types (a string where a bool belongs is a decode error, not
+``True``) and tolerant about change: unknown keys are ignored, and an enum value DigitalOcean
+adds later is kept as a plain ``str``. Every failure becomes :class:`DecodeError`.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+from aiodo_projects.errors import DecodeError
+from aiodo_projects.models import (
+    Environment,
+    Page,
+    PageLinks,
+    Resource,
+    ResourceLinks,
+    ResourceStatus,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from enum import StrEnum
+
+__all__ = ["decode_page", "decode_resources", "decode_single", "snippet"]
+
+T = TypeVar("T")
+
+_SNIPPET_CHARS = 120
+_STRUCTURE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    cattrs.BaseValidationError,
+    cattrs.StructureHandlerNotFoundError,
+)
+
+
+def snippet(value: object) -> str:
+    """Return a short, single-line excerpt of a body for an error message."""
+    if isinstance(value, bytes):
+        text = value[: _SNIPPET_CHARS * 4].decode("utf-8", "replace")
+    elif isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, default=repr)
+        except (TypeError, ValueError, RecursionError):
+            text = repr(value)
+    text = " ".join(text[: _SNIPPET_CHARS * 2].split())
+    return text[:_SNIPPET_CHARS]
+
+
+def _strict(expected: type[Any]) -> Callable[[object, object], object]:
+    def hook(value: object, _: object) -> object:
+        if type(value) is not expected:
+            msg = f"expected {expected.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+        return value
+
+    return hook
+
+
+def _datetime(value: object, _: object) -> datetime:
+    if type(value) is not str:
+        msg = f"expected an ISO 8601 string, got {type(value).__name__}"
+        raise TypeError(msg)
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def _open_enum(enum: type[StrEnum]) -> Callable[[object, object], StrEnum | str | None]:
+    members = {member.value: member for member in enum}
+
+    def hook(value: object, _: object) -> StrEnum | str | None:
+        if value is None:
+            return None
+        if type(value) is not str:
+            msg = f"expected a string for {enum.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+        return members.get(value, value)
+
+    return hook
+
+
+def make_converter() -> cattrs.Converter:
+    """Build the converter, configured for speed (no detailed validation on the hot path)."""
+    converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+    for primitive in (str, int, bool):
+        converter.register_structure_hook(primitive, _strict(primitive))
+    converter.register_structure_hook(datetime, _datetime)
+    converter.register_structure_hook(Environment | str | None, _open_enum(Environment))
+    converter.register_structure_hook(ResourceStatus | str | None, _open_enum(ResourceStatus))
+    converter.register_structure_hook(
+        ResourceLinks,
+        make_dict_structure_fn(ResourceLinks, converter, self_=override(rename="self")),
+    )
+    return converter
+
+
+_converter = make_converter()
+
+
+def _structure(value: object, cls: type[T], what: str) -> T:
+    if not isinstance(value, dict):
+        raise DecodeError(f"expected {what} to be a JSON object", snippet=snippet(value))
+    try:
+        return _converter.structure(value, cls)
+    except _STRUCTURE_ERRORS as exc:
+        raise DecodeError(
+            f"{what} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(value)
+        ) from exc
+
+
+def decode_single(body: object, key: str, cls: type[T]) -> T:
+    """Decode ``{"<key>": {...}}`` into one model."""
+    if not isinstance(body, dict) or key not in body:
+        raise DecodeError(f"expected a JSON object with key {key!r}", snippet=snippet(body))
+    return _structure(body[key], cls, key)
+
+
+def _decode_items(body: dict[str, Any], key: str, cls: type[T]) -> tuple[T, ...]:
+    items = body.get(key)
+    if not isinstance(items, list):
+        raise DecodeError(f"expected {key!r} to be a JSON array", snippet=snippet(body))
+    hook = _converter.get_structure_hook(cls)
+    try:
+        return tuple([hook(item, cls) for item in items])
+    except _STRUCTURE_ERRORS as exc:
+        bad = next((i for i in items if not _is_valid(i, cls)), items)
+        raise DecodeError(
+            f"an item of {key!r} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(bad)
+        ) from exc
+
+
+def _is_valid(item: object, cls: type[Any]) -> bool:
+    try:
+        _converter.structure(item, cls)
+    except _STRUCTURE_ERRORS:
+        return False
+    return True
+
+
+def decode_resources(body: object) -> tuple[Resource, ...]:
+    """Decode an assignment answer, ``{"resources": [...]}``."""
+    if not isinstance(body, dict):
+        raise DecodeError("expected a JSON object with key 'resources'", snippet=snippet(body))
+    return _decode_items(body, "resources", Resource)
+
+
+def decode_page(body: object, key: str, cls: type[T]) -> Page[T]:
+    """Decode a listing: items under ``key``, ``meta.total`` and ``links.pages``."""
+    if not isinstance(body, dict):
+        raise DecodeError(f"expected a JSON object with key {key!r}", snippet=snippet(body))
+    items = _decode_items(body, key, cls)
+    meta = body.get("meta")
+    total = meta.get("total") if isinstance(meta, dict) else None
+    if type(total) is not int or total < 0:
+        raise DecodeError("expected meta.total to be a non-negative integer", snippet=snippet(meta))
+    return Page(items=items, total=total, links=_decode_links(body.get("links")))
+
+
+def _decode_links(links: object) -> PageLinks:
+    if links is None:
+        return PageLinks()
+    pages = links.get("pages") if isinstance(links, dict) else None
+    if pages is None or pages == {}:
+        if isinstance(links, dict):
+            return PageLinks()
+        raise DecodeError("expected links to be a JSON object", snippet=snippet(links))
+    if not isinstance(pages, dict) or not all(
+        isinstance(pages.get(name), str | None) for name in ("first", "prev", "next", "last")
+    ):
+        raise DecodeError("expected links.pages to map names to URLs", snippet=snippet(pages))
+    return PageLinks(
+        first=pages.get("first"),
+        prev=pages.get("prev"),
+        next=pages.get("next"),
+        last=pages.get("last"),
+    )

@@ -1,0 +1,189 @@
+"""The Projects endpoints: thin methods that validate, send and decode.
+
+Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v2/projects*``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, TypedDict, Unpack
+
+from aiodo_projects._convert import decode_page, decode_resources, decode_single
+from aiodo_projects._pagination import Paginator
+from aiodo_projects._validation import (
+    FIELDS,
+    check_page,
+    check_project_fields,
+    check_project_id,
+    check_urns,
+)
+from aiodo_projects.errors import ValidationError
+from aiodo_projects.models import Environment, Page, Project, Resource
+
+if TYPE_CHECKING:
+    import builtins
+    import uuid
+    from collections.abc import Iterable
+
+    from yarl import URL
+
+    from aiodo_projects._session import APISession
+
+__all__ = ["ProjectFields", "Projects"]
+
+
+class ProjectFields(TypedDict, total=False):
+    """The writable fields of a project, as keyword arguments of update and patch."""
+
+    name: str
+    description: str
+    purpose: str
+    environment: Environment | str
+    is_default: bool
+
+
+class Projects:
+    """Every operation of the Projects API, reached as ``client.projects``."""
+
+    def __init__(self, api: APISession, base_url: URL) -> None:
+        self._api = api
+        self._base_url = base_url
+        self._url = base_url / "v2" / "projects"
+
+    def _project_url(self, project_id: str | uuid.UUID) -> URL:
+        return self._url / check_project_id(project_id)
+
+    # -- projects -------------------------------------------------------------------------
+
+    async def list(self, *, page: int = 1, per_page: int = 20) -> Page[Project]:
+        """Return one page of projects (``GET /v2/projects``)."""
+        check_page(page, per_page)
+        return await self._fetch_projects(self._url.with_query(page=page, per_page=per_page))
+
+    def iter_all(self, *, per_page: int = 200) -> Paginator[Project]:
+        """Return an async iterator over every project, following page links.
+
+        >>> async for project in client.projects.iter_all():  # doctest: +SKIP
+        ...     print(project.name)
+        """
+        check_page(1, per_page)
+        return Paginator(
+            self._fetch_projects, self._url.with_query(per_page=per_page), self._base_url
+        )
+
+    async def _fetch_projects(self, url: URL) -> Page[Project]:
+        return decode_page(await self._api.request("GET", url), "projects", Project)
+
+    async def create(
+        self,
+        name: str,
+        purpose: str,
+        *,
+        description: str | None = None,
+        environment: Environment | str | None = None,
+        resources: Iterable[str] | None = None,
+    ) -> Project:
+        """Create a project (``POST /v2/projects``), then assign ``resources`` to it if given.
+
+        Only the fields given are sent. DigitalOcean needs two calls to create a project with
+        resources; this method makes both and returns the new project.
+        """
+        body = check_project_fields(
+            {
+                "name": name,
+                "description": description,
+                "purpose": purpose,
+                "environment": environment,
+            },
+            required=("name", "purpose"),
+        )
+        urns = None if resources is None else check_urns(resources)
+        project = decode_single(
+            await self._api.request("POST", self._url, body=body), "project", Project
+        )
+        if urns:
+            try:
+                await self.assign_resources(project.id, urns)
+            except Exception as exc:
+                exc.add_note(f"project {project.id} was created; assigning its resources failed")
+                raise
+        return project
+
+    async def get(self, project_id: str | uuid.UUID) -> Project:
+        """Return one project (``GET /v2/projects/{project_id}``)."""
+        return await self._read(self._project_url(project_id))
+
+    async def get_default(self) -> Project:
+        """Return the default project (``GET /v2/projects/default``)."""
+        return await self._read(self._url / "default")
+
+    async def _read(self, url: URL) -> Project:
+        return decode_single(await self._api.request("GET", url), "project", Project)
+
+    async def update(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
+        """Replace a project (``PUT``): name, description, purpose, environment, is_default."""
+        return await self._write("PUT", self._project_url(project_id), fields, complete=True)
+
+    async def update_default(self, **fields: Unpack[ProjectFields]) -> Project:
+        """Replace the default project (``PUT /v2/projects/default``): all five fields."""
+        return await self._write("PUT", self._url / "default", fields, complete=True)
+
+    async def patch(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
+        """Change some of a project's fields (``PATCH``): only those given, at least one."""
+        return await self._write("PATCH", self._project_url(project_id), fields, complete=False)
+
+    async def patch_default(self, **fields: Unpack[ProjectFields]) -> Project:
+        """Change some of the default project's fields (``PATCH /v2/projects/default``)."""
+        return await self._write("PATCH", self._url / "default", fields, complete=False)
+
+    async def _write(
+        self, method: str, url: URL, fields: ProjectFields, *, complete: bool
+    ) -> Project:
+        body = check_project_fields(dict(fields), required=FIELDS if complete else ())
+        if not body:
+            raise ValidationError(f"give at least one of {', '.join(FIELDS)} to patch")
+        return decode_single(await self._api.request(method, url, body=body), "project", Project)
+
+    async def delete(self, project_id: str | uuid.UUID) -> None:
+        """Delete an empty project (``DELETE``, 204); one with resources raises 412."""
+        await self._api.request("DELETE", self._project_url(project_id))
+
+    # -- resources ------------------------------------------------------------------------
+
+    async def list_resources(
+        self, project_id: str | uuid.UUID, *, page: int = 1, per_page: int = 20
+    ) -> Page[Resource]:
+        """Return one page of a project's resources (``GET .../resources``)."""
+        check_page(page, per_page)
+        url = self._project_url(project_id) / "resources"
+        return await self._fetch_resources(url.with_query(page=page, per_page=per_page))
+
+    async def list_default_resources(self, *, page: int = 1, per_page: int = 20) -> Page[Resource]:
+        """Return one page of the default project's resources."""
+        return await self.list_resources("default", page=page, per_page=per_page)
+
+    def iter_resources(
+        self, project_id: str | uuid.UUID, *, per_page: int = 200
+    ) -> Paginator[Resource]:
+        """Return an async iterator over every resource of a project, following page links."""
+        check_page(1, per_page)
+        url = (self._project_url(project_id) / "resources").with_query(per_page=per_page)
+        return Paginator(self._fetch_resources, url, self._base_url)
+
+    def iter_default_resources(self, *, per_page: int = 200) -> Paginator[Resource]:
+        """Return an async iterator over every resource of the default project."""
+        return self.iter_resources("default", per_page=per_page)
+
+    async def _fetch_resources(self, url: URL) -> Page[Resource]:
+        return decode_page(await self._api.request("GET", url), "resources", Resource)
+
+    async def assign_resources(
+        self, project_id: str | uuid.UUID, urns: Iterable[str]
+    ) -> builtins.list[Resource]:
+        """Assign resources by URN (``POST .../resources``); return each with its status."""
+        body = {"resources": check_urns(urns)}
+        url = self._project_url(project_id) / "resources"
+        return list(decode_resources(await self._api.request("POST", url, body=body)))
+
+    async def assign_default_resources(self, urns: Iterable[str]) -> builtins.list[Resource]:
+        """Assign resources by URN to the default project."""
+        return await self.assign_resources("default", urns)

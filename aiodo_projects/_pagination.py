@@ -47,10 +47,13 @@ class _Walk(Generic[T]):
         self._base = base
         self._next: URL | None = first
         self._seen: set[str] = set()
+        self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
 
     async def next_page(self) -> Page[T] | None:
+        if self._broken is not None:
+            raise self._broken
         url = self._next
         if url is None:
             return None
@@ -64,7 +67,10 @@ class _Walk(Generic[T]):
         else:
             following = rebase_link(link, self._base)
             if str(following) in self._seen:
-                raise DecodeError("the next page link repeats a page already fetched", snippet=link)
+                # Yield this page, then refuse to loop: the listing cannot be trusted to end.
+                self._broken = DecodeError(
+                    "the next page link repeats a page already fetched", snippet=link
+                )
             self._next = following
         return page
 

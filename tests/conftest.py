@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import aiohttp
@@ -13,6 +12,9 @@ from aioresponses import aioresponses
 
 import aiodo_projects as do
 from aiodo_projects.testing import FakeDigitalOcean
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
 
 TOKEN = "dop_v1_test_token_0123456789abcdef"
 

@@ -119,11 +119,11 @@ async def test_paginator_repeating_next_link_raises() -> None:
     pages = _pages(3, 1)
     url = "https://api.digitalocean.com/v2/items?page=3"
     pages[url] = do.Page(items=(2,), total=3, links=do.PageLinks(next="https://x/v2/items?page=2"))
-    seen: list[int] = []
-    with pytest.raises(do.DecodeError, match="repeats"):
-        async for item in Paginator(StubFetch(pages), FIRST, BASE):
-            seen.append(item)
+    paginator = Paginator(StubFetch(pages), FIRST, BASE)
+    seen = [await paginator.__anext__() for _ in range(3)]
     assert seen == [0, 1, 2]
+    with pytest.raises(do.DecodeError, match="repeats"):
+        await paginator.__anext__()
 
 
 async def test_paginator_propagates_a_failing_page() -> None:

@@ -34,8 +34,13 @@ def rebase_link(link: str, base: URL) -> URL:
         raise DecodeError("a page link is not a URL", snippet=link[:120]) from exc
     if not parsed.path.startswith("/"):
         raise DecodeError("a page link has no absolute path", snippet=link[:120])
-    return (
-        base.origin().with_path(parsed.raw_path, encoded=True).with_query(parsed.raw_query_string)
+    return URL.build(
+        scheme=base.scheme,
+        host=base.raw_host or "",
+        port=base.explicit_port,
+        path=parsed.raw_path,
+        query_string=parsed.raw_query_string,
+        encoded=True,
     )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import attrs
 
-from aiodo_projects._convert import snippet
+from aiodo_projects._convert import loads, snippet
 from aiodo_projects._ratelimit import RateLimit
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
@@ -159,7 +159,7 @@ class APISession:
                 snippet=snippet(response.body),
             )
         try:
-            return json.loads(response.body)
+            return loads(response.body)
         except (ValueError, RecursionError) as exc:
             raise DecodeError(
                 f"{method} {url.path} answered {response.status} with a body that is not JSON",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
 
-from aiodo_projects._structure import make_structure_fn, to_utc
+from aiodo_projects._structure import AdoptFn, make_structurers, to_utc
 from aiodo_projects.errors import DecodeError
 from aiodo_projects.models import (
     Environment,
@@ -124,14 +124,17 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Environment | str | None, _open_enum(Environment))
     converter.register_structure_hook(ResourceStatus | str | None, _open_enum(ResourceStatus))
     hook_for = converter.get_structure_hook
-    converter.register_structure_hook(
-        ResourceLinks, make_structure_fn(ResourceLinks, hook_for, renames={"self_": "self"})
-    )
+    links = make_structurers(ResourceLinks, hook_for, renames={"self_": "self"})
+    converter.register_structure_hook(ResourceLinks, links.one)
     for model in (Resource, Project):
-        converter.register_structure_hook(model, make_structure_fn(model, hook_for))
+        structurers = make_structurers(model, hook_for)
+        converter.register_structure_hook(model, structurers.one)
+        if structurers.adopt is not None:
+            _ADOPTERS[model] = structurers.adopt
     return converter
 
 
+_ADOPTERS: dict[type, AdoptFn] = {}
 _converter = make_converter()
 
 
@@ -153,10 +156,22 @@ def decode_single(body: object, key: str, cls: type[T]) -> T:
     return _structure(body[key], cls, key)
 
 
-def _decode_items(body: dict[str, Any], key: str, cls: type[T]) -> tuple[T, ...]:
+def _decode_items(
+    body: dict[str, Any], key: str, cls: type[T], *, owned: bool = False
+) -> tuple[T, ...]:
     items = body.get(key)
     if not isinstance(items, list):
         raise DecodeError(f"expected {key!r} to be a JSON array", snippet=snippet(body))
+    adopt = _ADOPTERS.get(cls) if owned else None
+    if adopt is not None:
+        made: list[T] = []
+        try:
+            return tuple(adopt(items, made))
+        except _STRUCTURE_ERRORS as exc:
+            raise DecodeError(
+                f"an item of {key!r} is not a valid {cls.__name__} ({exc!r})",
+                snippet=snippet(items[len(made)]),
+            ) from exc
     hook = _converter.get_structure_hook(cls)
     try:
         return tuple(map(hook, items, repeat(cls)))
@@ -182,11 +197,15 @@ def decode_resources(body: object) -> tuple[Resource, ...]:
     return _decode_items(body, "resources", Resource)
 
 
-def decode_page(body: object, key: str, cls: type[T]) -> Page[T]:
-    """Decode a listing: items under ``key``, ``meta.total`` and ``links.pages``."""
+def decode_page(body: object, key: str, cls: type[T], *, owned: bool = False) -> Page[T]:
+    """Decode a listing: items under ``key``, ``meta.total`` and ``links.pages``.
+
+    ``owned=True`` says nothing else holds ``body`` (it was just parsed): its item objects may
+    then become the models' own attribute dicts instead of being copied.
+    """
     if not isinstance(body, dict):
         raise DecodeError(f"expected a JSON object with key {key!r}", snippet=snippet(body))
-    items = _decode_items(body, key, cls)
+    items = _decode_items(body, key, cls, owned=owned)
     meta = body.get("meta")
     total = meta.get("total") if isinstance(meta, dict) else None
     if type(total) is not int or total < 0:

@@ -29,9 +29,10 @@ from typing import Any
 
 import attrs
 
-__all__ = ["HookFor", "StructureFn", "make_structure_fn", "to_utc"]
+__all__ = ["AdoptFn", "HookFor", "StructureFn", "Structurers", "make_structurers", "to_utc"]
 
 StructureFn = typing.Callable[[Any, Any], Any]
+AdoptFn = typing.Callable[[list[Any], list[Any]], list[Any]]
 HookFor = typing.Callable[[Any], typing.Callable[[Any, Any], Any]]
 _MISSING = object()
 _EXACT = (str, int, bool)
@@ -222,10 +223,57 @@ def _plain_init(cls: type) -> bool:
     )
 
 
-def make_structure_fn(
+def _emit_adopt(out: _Writer, cls: type, fields: list[_Field]) -> None:
+    """Emit ``adopt_X(items, out)``: structure a list of fresh dicts, reusing them as ``__dict__``.
+
+    A dict holding exactly the model's keys, each of its usual type, becomes the instance's
+    ``__dict__`` once its datetimes, enums and nested models are converted in place: no
+    second dict per item. Anything else goes through ``structure_X``. Conversions all happen
+    before the first store, so an item that fails is left as it was (for the error snippet);
+    ``len(out)`` is then its index.
+    """
+    name = cls.__name__
+    out.add(0, f"def adopt_{name}(items, out):")
+    out.add(1, "append = out.append")
+    out.add(1, "for o in items:")
+    out.add(2, "try:")
+    out.add(3, f"{', '.join(f.var for f in fields)} = _get_all(o)")
+    out.add(2, "except (KeyError, TypeError):")
+    out.add(3, f"append(careful_{name}(o))")
+    out.add(3, "continue")
+    checks = [f"len(o) == {len(fields)}"]
+    checks += [f"type({f.var}) is {f.exact.__name__}" for f in fields if f.exact is not None]
+    out.add(2, f"if not ({' and '.join(checks)}):")
+    out.add(3, f"append(structure_{name}(o))")
+    out.add(3, "continue")
+    converted = [f for f in fields if f.kind != "exact"]
+    for f in converted:
+        _convert(out, 2, f)
+    for f in converted:
+        out.add(2, f"o[{f.key!r}] = {f.var}")
+    out.add(2, "inst = _new(_cls)")
+    out.add(2, "_setattr(inst, '__dict__', o)")
+    out.add(2, "append(inst)")
+    out.add(1, "return out")
+
+
+@attrs.frozen
+class Structurers:
+    """The generated functions for one model."""
+
+    one: StructureFn
+    """``one(o, _)``: a model from a JSON object, with cattrs' hook signature; ``o`` is not
+    changed."""
+    adopt: AdoptFn | None
+    """``adopt(items, out)``: append a model per JSON object of ``items`` to ``out``, taking
+    ownership of the objects (they become the instances' ``__dict__``); ``None`` for a model
+    that cannot be made that way."""
+
+
+def make_structurers(
     cls: type, hook_for: HookFor, *, renames: dict[str, str] | None = None
-) -> StructureFn:
-    """Build ``structure(o, _)`` for the attrs class ``cls``, with cattrs' hook signature.
+) -> Structurers:
+    """Build the structure functions for the attrs class ``cls``.
 
     ``hook_for(type)`` returns the converter's hook for a field type the generated code does
     not check inline. ``renames`` maps an attribute name to its JSON key. Unknown keys are
@@ -241,14 +289,21 @@ def make_structure_fn(
     plain = _plain_init(cls)
     out = _Writer()
     out.bind("_cls", cls)
+    name = cls.__name__
     _emit_careful(out, cls, fields, plain=plain)
     if fields:
         _emit_fast(out, cls, fields, plain=plain)
     else:
-        out.add(0, f"structure_{cls.__name__} = lambda o, _=None: careful_{cls.__name__}(o)")
+        out.add(0, f"structure_{name} = lambda o, _=None: careful_{name}(o)")
+    adoptable = plain and bool(fields) and not renames
+    if adoptable:
+        _emit_adopt(out, cls, fields)
     text = "\n".join(out.lines) + "\n"
     filename = f"<aiodo_projects structure {cls.__module__}.{cls.__qualname__}>"
     # The source is built from the class's own field names and types, never from input data.
     exec(compile(text, filename, "exec"), out.globals)  # noqa: S102
     linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
-    return typing.cast("StructureFn", out.globals[f"structure_{cls.__name__}"])
+    return Structurers(
+        one=typing.cast("StructureFn", out.globals[f"structure_{name}"]),
+        adopt=typing.cast("AdoptFn", out.globals[f"adopt_{name}"]) if adoptable else None,
+    )

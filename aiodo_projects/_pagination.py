@@ -1,57 +1,51 @@
-"""Pagination: follow ``links.pages.next`` until there is none (no HTTP of its own).
+"""Pagination: every item of a listing, page after page or several pages at once (no HTTP).
 
-The iterators are small classes with ``__anext__`` rather than async generators, so a caller
-that breaks out of ``async for`` early leaves nothing running: a page is fetched (and its body
-read to the end) entirely inside one ``__anext__`` call.
+The iterators are small classes with ``__anext__`` rather than async generators. Sequentially
+(the default), a page is fetched and read to the end inside one ``__anext__`` call, so breaking
+out of ``async for`` leaves nothing running. With ``concurrency=N`` up to N pages are fetched
+ahead (:mod:`aiodo_projects._prefetch`); those fetches are cancelled by :meth:`Paginator.aclose`,
+by ``async with``, or, after an early ``break``, by the iterator's finalizer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+import collections
+import logging
+import weakref
+from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar, cast
 
-from yarl import URL
+import attrs
 
-from aiodo_projects.errors import DecodeError
-from aiodo_projects.models import Page
+from aiodo_projects._links import page_key, rebase_link
+from aiodo_projects._prefetch import ConcurrentWalk
+from aiodo_projects.errors import DecodeError, ValidationError
 
-__all__ = ["PageIterator", "Paginator", "rebase_link"]
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Hashable, Iterator
+    from types import TracebackType
+
+    from yarl import URL
+
+    from aiodo_projects.models import Page
+
+__all__ = ["MAX_CONCURRENCY", "PageIterator", "Paginator", "rebase_link"]
+
+logger = logging.getLogger("aiodo_projects")
 
 T = TypeVar("T")
 
-FetchPage = Callable[[URL], Awaitable[Page[T]]]
-
-
-def rebase_link(link: str, base: URL) -> URL:
-    """Send a page link's path and query to ``base``'s origin, never to the link's own host.
-
-    DigitalOcean's links are absolute and a hostile or proxied body could name any host; the
-    token must only ever go to ``base``'s origin (DESIGN §4).
-    """
-    try:
-        parsed = URL(link)
-    except (TypeError, ValueError) as exc:
-        raise DecodeError("a page link is not a URL", snippet=link[:120]) from exc
-    if not parsed.path.startswith("/"):
-        raise DecodeError("a page link has no absolute path", snippet=link[:120])
-    return URL.build(
-        scheme=base.scheme,
-        host=base.raw_host or "",
-        port=base.explicit_port,
-        path=parsed.raw_path,
-        query_string=parsed.raw_query_string,
-        encoded=True,
-    )
+FetchPage: TypeAlias = "Callable[[URL], Awaitable[Page[T]]]"
+MAX_CONCURRENCY: Final = 32
 
 
 class _Walk(Generic[T]):
-    """The state shared by both iterators: which URL comes next, and what was seen."""
+    """Follow ``links.pages.next`` one page at a time, refusing a link that loops."""
 
     def __init__(self, fetch: FetchPage[T], first: URL, base: URL) -> None:
         self._fetch = fetch
         self._base = base
         self._next: URL | None = first
-        self._seen: set[str] = set()
+        self._seen: set[Hashable] = set()
         self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
@@ -63,7 +57,7 @@ class _Walk(Generic[T]):
         if url is None:
             return None
         page = await self._fetch(url)
-        self._seen.add(str(url))
+        self._seen.add(page_key(url))
         self.pages_fetched += 1
         self.total = page.total
         link = page.links.next
@@ -71,7 +65,7 @@ class _Walk(Generic[T]):
             self._next = None
         else:
             following = rebase_link(link, self._base)
-            if str(following) in self._seen:
+            if page_key(following) in self._seen:
                 # Yield this page, then refuse to loop: the listing cannot be trusted to end.
                 self._broken = DecodeError(
                     "the next page link repeats a page already fetched", snippet=link
@@ -79,61 +73,225 @@ class _Walk(Generic[T]):
             self._next = following
         return page
 
+    async def aclose(self) -> None:
+        self._next = None
 
-class PageIterator(Generic[T]):
+    def abandon(self) -> None:
+        self._next = None
+
+
+class _Drift(Generic[T]):
+    """Notice a listing that changed while it was walked, and drop items seen twice.
+
+    Pages are numbered by offset, so an item added (or removed) before a page that is not yet
+    fetched shifts later items by one: an item can then appear twice, or never. Until
+    ``meta.total`` changes this costs nothing per item: only the last few pages are kept.
+    From the first page whose total differs, ids are remembered, within a horizon of the
+    pages that can overlap, and an id already yielded is skipped.
+    """
+
+    def __init__(self, key: Callable[[T], Hashable], pages_kept: int) -> None:
+        self._key = key
+        self._recent: collections.deque[tuple[T, ...]] = collections.deque(maxlen=pages_kept)
+        self._pages_kept = pages_kept
+        self._reference: int | None = None
+        self._shift = 0
+        self._longest = 0
+        self._seen: set[Hashable] | None = None
+        self._order: collections.deque[Hashable] = collections.deque()
+        self.drifted = False
+        self.skipped = 0
+
+    def admit(self, page: Page[T]) -> Page[T]:
+        """Return ``page``, without the items already yielded once the listing has changed."""
+        self._longest = max(self._longest, len(page.items))
+        if self._reference is None:
+            self._reference = page.total
+        elif page.total != self._reference:
+            self._shift = max(self._shift, abs(page.total - self._reference))
+            if not self.drifted:
+                self._start(page.total)
+        if self._seen is None:
+            self._recent.append(page.items)
+            return page
+        return self._filter(page)
+
+    def _start(self, total: int) -> None:
+        self.drifted = True
+        logger.warning(
+            "the listing changed while it was walked (meta.total %s -> %s); items seen twice "
+            "are skipped and items may have been missed",
+            self._reference,
+            total,
+        )
+        self._seen = set()
+        for items in self._recent:
+            for item in items:
+                self._remember(self._key(item))
+        self._recent.clear()
+
+    def _remember(self, key: Hashable) -> None:
+        assert self._seen is not None  # noqa: S101 -- only called once remembering started
+        self._seen.add(key)
+        self._order.append(key)
+        horizon = self._pages_kept * self._longest + self._shift
+        while len(self._order) > horizon:
+            self._seen.discard(self._order.popleft())
+
+    def _filter(self, page: Page[T]) -> Page[T]:
+        kept: list[T] = []
+        for item in page.items:
+            key = self._key(item)
+            if self._seen is not None and key in self._seen:
+                self.skipped += 1
+            else:
+                self._remember(key)
+                kept.append(item)
+        if len(kept) == len(page.items):
+            return page
+        return attrs.evolve(page, items=tuple(kept))
+
+
+def _identity(item: Any) -> Hashable:  # noqa: ANN401 -- any hashable item is its own key
+    return cast("Hashable", item)
+
+
+class _Source(Generic[T]):
+    """The pages of one walk, sequential or concurrent, with drift handling and cleanup."""
+
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        first: URL,
+        base: URL,
+        concurrency: int,
+        key: Callable[[T], Hashable],
+    ) -> None:
+        self.walk: _Walk[T] | ConcurrentWalk[T]
+        if concurrency == 1:
+            self.walk = _Walk(fetch, first, base)
+        else:
+            self.walk = ConcurrentWalk(fetch, first, base, concurrency)
+        self.drift = _Drift(key, concurrency + 1)
+
+    async def next_page(self) -> Page[T] | None:
+        page = await self.walk.next_page()
+        return None if page is None else self.drift.admit(page)
+
+
+class _Iterating(Generic[T]):
+    """What both public iterators share: the figures they report, closing, ``async with``."""
+
+    def __init__(self, source: _Source[T]) -> None:
+        self._source = source
+        # After an early ``break`` nobody calls aclose(): cancel what is in flight when this
+        # iterator is collected. The callback holds the walk, never the iterator itself.
+        self._finalizer = weakref.finalize(self, source.walk.abandon)
+
+    @property
+    def total(self) -> int | None:
+        """``meta.total`` of the last page fetched, or ``None`` before the first."""
+        return self._source.walk.total
+
+    @property
+    def pages_fetched(self) -> int:
+        """How many pages this iterator has fetched so far."""
+        return self._source.walk.pages_fetched
+
+    @property
+    def drifted(self) -> bool:
+        """Whether ``meta.total`` changed between pages: the listing changed during the walk.
+
+        Items seen twice are skipped (each id is yielded at most once), but an item removed or
+        added before the current position may have been missed: list again if that matters.
+        """
+        return self._source.drift.drifted
+
+    @property
+    def duplicates_skipped(self) -> int:
+        """How many items were skipped because the listing shifted and served them again."""
+        return self._source.drift.skipped
+
+    async def aclose(self) -> None:
+        """Stop: cancel any page fetched ahead and wait for it. Iterating then ends."""
+        self._finalizer.detach()
+        await self._source.walk.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class PageIterator(_Iterating[T]):
     """An async iterator over whole :class:`~aiodo_projects.Page` objects."""
 
-    def __init__(self, walk: _Walk[T]) -> None:
-        self._walk = walk
-
-    def __aiter__(self) -> PageIterator[T]:
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> Page[T]:
-        page = await self._walk.next_page()
+        page = await self._source.next_page()
         if page is None:
             raise StopAsyncIteration
         return page
 
 
-class Paginator(Generic[T]):
+class Paginator(_Iterating[T]):
     """An async iterator over every item of a listing, fetching page after page.
 
     ``async for project in client.projects.iter_all(): ...`` streams every project; use
     :meth:`pages` to get whole pages instead. A page that fails raises: the iteration never
-    ends early with a silently short list.
+    ends early with a silently short list. With ``concurrency=N`` (at most
+    :data:`MAX_CONCURRENCY`) the first page is fetched, then pages 2..last with up to N
+    requests in flight; items still come in page order. Use ``async with`` (or
+    :meth:`aclose`) to stop such an iteration early and be sure nothing is left running::
+
+        async with client.projects.iter_all(concurrency=8) as projects:
+            async for project in projects:
+                ...
     """
 
-    def __init__(self, fetch: FetchPage[T], first: URL, base: URL) -> None:
-        self._start = (fetch, first, base)
-        self._walk = _Walk(fetch, first, base)
-        self._items: tuple[T, ...] = ()
-        self._index = 0
-
-    @property
-    def total(self) -> int | None:
-        """``meta.total`` of the last page fetched, or ``None`` before the first."""
-        return self._walk.total
-
-    @property
-    def pages_fetched(self) -> int:
-        """How many pages this iterator has fetched so far."""
-        return self._walk.pages_fetched
+    def __init__(
+        self,
+        fetch: FetchPage[T],
+        first: URL,
+        base: URL,
+        *,
+        concurrency: int = 1,
+        key: Callable[[T], Hashable] | None = None,
+    ) -> None:
+        if type(concurrency) is not int or not 1 <= concurrency <= MAX_CONCURRENCY:
+            raise ValidationError(
+                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, not {concurrency!r}"
+            )
+        self._start = (fetch, first, base, concurrency, key or _identity)
+        super().__init__(_Source(*self._start))
+        self._items: Iterator[T] = iter(())
 
     def pages(self) -> PageIterator[T]:
         """Return a new async iterator over whole pages, starting from the first page."""
-        return PageIterator(_Walk(*self._start))
+        return PageIterator(_Source(*self._start))
 
-    def __aiter__(self) -> Paginator[T]:
+    def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> T:
-        while self._index >= len(self._items):
-            page = await self._walk.next_page()
+        try:
+            return next(self._items)  # the hot path: one call per item, no page work
+        except StopIteration:
+            return await self._first_of_next_page()
+
+    async def _first_of_next_page(self) -> T:
+        while True:
+            page = await self._source.next_page()
             if page is None:
                 raise StopAsyncIteration
-            self._items = page.items
-            self._index = 0
-        item = self._items[self._index]
-        self._index += 1
-        return item
+            self._items = iter(page.items)
+            for item in self._items:
+                return item

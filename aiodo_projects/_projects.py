@@ -5,6 +5,7 @@ Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from aiodo_projects._convert import decode_page, decode_resources, decode_single
@@ -29,6 +30,9 @@ if TYPE_CHECKING:
     from aiodo_projects._session import APISession
 
 __all__ = ["ProjectFields", "Projects"]
+
+_project_id = operator.attrgetter("id")
+_resource_urn = operator.attrgetter("urn")
 
 
 class ProjectFields(TypedDict, total=False):
@@ -59,19 +63,28 @@ class Projects:
         check_page(page, per_page)
         return await self._fetch_projects(self._url.with_query(page=page, per_page=per_page))
 
-    def iter_all(self, *, per_page: int = 200) -> Paginator[Project]:
+    def iter_all(self, *, per_page: int = 200, concurrency: int = 1) -> Paginator[Project]:
         """Return an async iterator over every project, following page links.
+
+        ``concurrency=N`` fetches the first page, then up to N of the others at once; projects
+        still come in order. Each id is yielded at most once, even if the list changes
+        meanwhile (see :attr:`Paginator.drifted`).
 
         >>> async for project in client.projects.iter_all():  # doctest: +SKIP
         ...     print(project.name)
         """
         check_page(1, per_page)
         return Paginator(
-            self._fetch_projects, self._url.with_query(per_page=per_page), self._base_url
+            self._fetch_projects,
+            self._url.with_query(per_page=per_page),
+            self._base_url,
+            concurrency=concurrency,
+            key=_project_id,
         )
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
-        return decode_page(await self._api.request("GET", url), "projects", Project)
+        body = await self._api.request("GET", url)
+        return decode_page(body, "projects", Project, owned=True)  # body was just parsed
 
     async def create(
         self,
@@ -162,19 +175,27 @@ class Projects:
         return await self.list_resources("default", page=page, per_page=per_page)
 
     def iter_resources(
-        self, project_id: str | uuid.UUID, *, per_page: int = 200
+        self, project_id: str | uuid.UUID, *, per_page: int = 200, concurrency: int = 1
     ) -> Paginator[Resource]:
-        """Return an async iterator over every resource of a project, following page links."""
+        """Return an async iterator over every resource of a project, following page links.
+
+        ``concurrency`` works as for :meth:`iter_all`.
+        """
         check_page(1, per_page)
         url = (self._project_url(project_id) / "resources").with_query(per_page=per_page)
-        return Paginator(self._fetch_resources, url, self._base_url)
+        return Paginator(
+            self._fetch_resources, url, self._base_url, concurrency=concurrency, key=_resource_urn
+        )
 
-    def iter_default_resources(self, *, per_page: int = 200) -> Paginator[Resource]:
+    def iter_default_resources(
+        self, *, per_page: int = 200, concurrency: int = 1
+    ) -> Paginator[Resource]:
         """Return an async iterator over every resource of the default project."""
-        return self.iter_resources("default", per_page=per_page)
+        return self.iter_resources("default", per_page=per_page, concurrency=concurrency)
 
     async def _fetch_resources(self, url: URL) -> Page[Resource]:
-        return decode_page(await self._api.request("GET", url), "resources", Resource)
+        body = await self._api.request("GET", url)
+        return decode_page(body, "resources", Resource, owned=True)
 
     async def assign_resources(
         self, project_id: str | uuid.UUID, urns: Iterable[str]

@@ -44,6 +44,11 @@ def rebase_link(link: str, base: URL) -> URL:
     )
 
 
+def _page_key(url: URL) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Identify a page by its path and query, whatever the order of the query's keys."""
+    return url.path, tuple(sorted(url.query.items()))
+
+
 class _Walk(Generic[T]):
     """The state shared by both iterators: which URL comes next, and what was seen."""
 
@@ -51,7 +56,7 @@ class _Walk(Generic[T]):
         self._fetch = fetch
         self._base = base
         self._next: URL | None = first
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
         self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
@@ -63,7 +68,7 @@ class _Walk(Generic[T]):
         if url is None:
             return None
         page = await self._fetch(url)
-        self._seen.add(str(url))
+        self._seen.add(_page_key(url))
         self.pages_fetched += 1
         self.total = page.total
         link = page.links.next
@@ -71,7 +76,7 @@ class _Walk(Generic[T]):
             self._next = None
         else:
             following = rebase_link(link, self._base)
-            if str(following) in self._seen:
+            if _page_key(following) in self._seen:
                 # Yield this page, then refuse to loop: the listing cannot be trusted to end.
                 self._broken = DecodeError(
                     "the next page link repeats a page already fetched", snippet=link

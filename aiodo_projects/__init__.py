@@ -1,0 +1,1 @@
+"""The asyncio-native client for the DigitalOcean Projects API."""

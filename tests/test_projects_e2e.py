@@ -173,7 +173,7 @@ async def test_default_project_update_and_patch(client: do.Client, fake: FakeDig
 
 async def test_delete_returns_none_and_removes(client: do.Client, fake: FakeDigitalOcean) -> None:
     created = await client.projects.create(name="gone", purpose="IoT")
-    result = await client.projects.delete(created.id)
+    result = await client.projects.delete(created.id)  # type: ignore[func-returns-value]
     assert result is None
     assert created.id not in fake.projects
     assert fake.requests[-1].status == 204

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -50,3 +51,11 @@ async def send(
         ) as response,
     ):
         return Answer(response.status, response.headers, await response.read())
+
+
+async def arrivals(fake: FakeDigitalOcean, count: int = 1) -> None:
+    """Wait until the fake has received ``count`` requests (within 5 seconds)."""
+    async with asyncio.timeout(5):
+        # The fake signals no event on arrival; a short poll keeps it simple.
+        while len(fake.requests) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.005)

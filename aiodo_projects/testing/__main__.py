@@ -59,5 +59,5 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - the tests run it in a subprocess
     sys.exit(main())

@@ -42,7 +42,9 @@ async def send(
     token: str | None = TOKEN,
 ) -> Answer:
     """Send one request on a fresh connection and read the whole answer."""
-    sent = {} if token is None else {"Authorization": f"Bearer {token}"}
+    sent = {"Content-Type": "application/json"} if method == "DELETE" else {}
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
     sent.update(headers or {})
     async with (
         aiohttp.ClientSession() as session,

@@ -4,6 +4,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING
 
+import aiohttp
 import pytest
 from fake_http import TOKEN, send
 
@@ -294,3 +295,21 @@ async def test_fake_every_answer_has_the_common_headers(fake: FakeDigitalOcean) 
     for name in ("Date", "x-request-id", "ratelimit-limit", "ratelimit-remaining"):
         assert answer.headers[name]
     assert int(answer.headers["ratelimit-reset"]) > 0
+
+
+@pytest.mark.parametrize("content_type", ["", "text/plain"])
+async def test_fake_delete_without_json_content_type_is_415(
+    fake: FakeDigitalOcean, content_type: str
+) -> None:
+    project = fake.add_project(name="kept")
+    headers = {"Content-Type": content_type} if content_type else {}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.delete(
+            f"{fake.base_url}/v2/projects/{project['id']}",
+            headers={"Authorization": f"Bearer {TOKEN}", **headers},
+        ) as response,
+    ):
+        assert response.status == 415
+        assert (await response.json())["id"] == "unsupported_media_type"
+    assert project["id"] in fake.projects

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import sys
-import threading
-import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
@@ -16,9 +14,6 @@ from fake_http import send
 from aiodo_projects.testing import FakeDigitalOcean, serve
 from aiodo_projects.testing import pytest_plugin as plugin
 from aiodo_projects.testing.__main__ import main
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,26 +45,21 @@ async def test_fake_module_runs_as_a_server_until_sigint() -> None:
             await process.wait()
 
 
-def when_signal_handler_installed(action: Callable[[], None]) -> threading.Thread:
-    """Run ``action`` in a thread once the running loop handles SIGINT itself."""
-    original = signal.getsignal(signal.SIGINT)
+class InterruptWhenReady(io.StringIO):
+    """A stdout that sends this process SIGINT once the fake says it listens."""
 
-    def wait_then_act() -> None:
-        deadline = time.monotonic() + 10
-        while signal.getsignal(signal.SIGINT) is original and time.monotonic() < deadline:
-            time.sleep(0.01)
-        action()
-
-    thread = threading.Thread(target=wait_then_act)
-    thread.start()
-    return thread
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if text.startswith("listening on"):
+            os.kill(os.getpid(), signal.SIGINT)
+        return written
 
 
-def test_fake_main_prints_the_url_and_stops_on_sigint(capsys: pytest.CaptureFixture[str]) -> None:
-    thread = when_signal_handler_installed(lambda: os.kill(os.getpid(), signal.SIGINT))
+def test_fake_main_prints_the_url_and_stops_on_sigint(monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = InterruptWhenReady()
+    monkeypatch.setattr(sys, "stdout", stdout)
     assert main(["--projects", "2", "--demo", "--latency", "0.01"]) == 0
-    thread.join()
-    assert capsys.readouterr().out.startswith("listening on http://127.0.0.1:")
+    assert stdout.getvalue().startswith("listening on http://127.0.0.1:")
 
 
 def test_fake_main_refuses_a_public_host(capsys: pytest.CaptureFixture[str]) -> None:
@@ -116,7 +106,8 @@ async def test_fake_plugin_fixture_function() -> None:
         await send(fake, "GET", "/v2/projects")
 
 
-def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("preloaded", [False, True])
+def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, preloaded: bool) -> None:
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\nfilterwarnings = error\n"
         "asyncio_default_fixture_loop_scope = function\n"
@@ -144,5 +135,12 @@ def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester) -> None:
                     assert (await response.json())["meta"]["total"] == 3
         """
     )
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    # Preloaded stands for the installed package, whose entry point loads the plugin
+    # (in this process it was imported already, hence the rewrite warning to ignore).
+    preload = [
+        *("-p", "aiodo_projects.testing.pytest_plugin"),
+        *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
+    ]
+    preload = preload if preloaded else []
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *preload)
     result.assert_outcomes(passed=1)

@@ -270,7 +270,11 @@ class FakeDigitalOcean:
         return sum(1 for request in requests if request.operation == operation)
 
     def processed_writes(self, operation: str | None = None) -> int:
-        """How many POST/PUT/PATCH/DELETE requests were carried out (answered 2xx or not)."""
+        """How many writes (POST/PUT/PATCH/DELETE) were carried out, changing state.
+
+        Refused writes (401, 429, 4xx, scripted errors, unprocessed faults) do not count;
+        one processed before a fault dropped its answer does.
+        """
         processed = self._dispatcher.processed
         return processed.total() if operation is None else processed[operation]
 

@@ -92,7 +92,7 @@ async def test_fake_serve_stops_on_cancel() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert fake._runner is None
+    assert fake._running is None
 
 
 async def test_fake_plugin_fixture_function() -> None:

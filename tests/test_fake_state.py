@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fake_http import send
 
-from aiodo_projects.testing import FakeDigitalOcean
+from aiodo_projects.testing import FakeDigitalOcean, Fault
 from aiodo_projects.testing._state import ENVIRONMENTS, PURPOSES
 
 if TYPE_CHECKING:
@@ -181,3 +181,14 @@ async def test_fake_listens_on_ipv6_loopback() -> None:
         assert (await send(fake, "GET", "/v2/projects")).status == 200
     finally:
         await fake.close()
+
+
+async def test_fake_can_restart_with_its_state() -> None:
+    fake = FakeDigitalOcean()
+    fake.add_project(name="kept")
+    async with fake:
+        await fake.close()
+    fake.script("projects_list", Fault.latency(0.01))
+    async with fake:
+        answer = await send(fake, "GET", "/v2/projects")
+        assert answer.json["meta"]["total"] == 2

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
-from fake_http import TOKEN, arrivals, send
+from tests.fake_http import TOKEN, arrivals, send
 
 from aiodo_projects.testing import FakeDigitalOcean, Fault, ScriptedResponse
 

@@ -4,7 +4,7 @@ import asyncio
 from email.utils import parsedate_to_datetime
 
 import pytest
-from fake_http import send
+from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, LimitConfig
 from aiodo_projects.testing._limits import RateLimiter

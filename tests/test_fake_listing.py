@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from fake_http import send
+from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
-from fake_http import TOKEN, send
+from tests.fake_http import TOKEN, send
 
 from aiodo_projects.testing import FakeDigitalOcean
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from fake_http import send
+from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, serve
 from aiodo_projects.testing import pytest_plugin as plugin

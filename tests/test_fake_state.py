@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from fake_http import send
+from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, Fault
 from aiodo_projects.testing._state import ENVIRONMENTS, PURPOSES

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
-from tests.fake_http import TOKEN, arrivals, send
 
 from aiodo_projects.testing import FakeDigitalOcean, Fault, ScriptedResponse
+from tests.fake_http import TOKEN, arrivals, send
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

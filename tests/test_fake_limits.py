@@ -4,10 +4,10 @@ import asyncio
 from email.utils import parsedate_to_datetime
 
 import pytest
-from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, LimitConfig
 from aiodo_projects.testing._limits import RateLimiter
+from tests.fake_http import send
 
 
 class Clock:

@@ -3,9 +3,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean
+from tests.fake_http import send
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

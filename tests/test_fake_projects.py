@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
-from tests.fake_http import TOKEN, send
 
 from aiodo_projects.testing import FakeDigitalOcean
+from tests.fake_http import TOKEN, send
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

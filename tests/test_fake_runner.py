@@ -9,11 +9,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, serve
 from aiodo_projects.testing import pytest_plugin as plugin
 from aiodo_projects.testing.__main__ import main
+from tests.fake_http import send
 
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parents[1]

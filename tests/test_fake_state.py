@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.fake_http import send
 
 from aiodo_projects.testing import FakeDigitalOcean, Fault
 from aiodo_projects.testing._state import ENVIRONMENTS, PURPOSES
+from tests.fake_http import send
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.metadata
 import io
 import os
 import signal
@@ -106,8 +107,8 @@ async def test_fake_plugin_fixture_function() -> None:
         await send(fake, "GET", "/v2/projects")
 
 
-@pytest.mark.parametrize("preloaded", [False, True])
-def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, preloaded: bool) -> None:
+@pytest.mark.parametrize("autoloaded", [True, False])
+def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, autoloaded: bool) -> None:
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\nfilterwarnings = error\n"
         "asyncio_default_fixture_loop_scope = function\n"
@@ -119,7 +120,7 @@ def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, preloaded:
         def pytest_configure(config):
             # Registered already when the package is installed (its pytest11 entry point).
             if not config.pluginmanager.is_registered(plugin):
-                config.pluginmanager.register(plugin, "aiodo_projects")
+                config.pluginmanager.register(plugin, "aiodo_projects_by_hand")
         """
     )
     pytester.makepyfile(
@@ -135,12 +136,10 @@ def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, preloaded:
                     assert (await response.json())["meta"]["total"] == 3
         """
     )
-    # Preloaded stands for the installed package, whose entry point loads the plugin
-    # (in this process it was imported already, hence the rewrite warning to ignore).
-    preload = [
-        *("-p", "aiodo_projects.testing.pytest_plugin"),
-        *("-W", "ignore::pytest.PytestAssertRewriteWarning"),
-    ]
-    preload = preload if preloaded else []
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *preload)
+    # Installed, the package's pytest11 entry point loads the plugin by itself; with
+    # autoloading of it disabled, the conftest above registers it by hand.
+    names = {entry.name for entry in importlib.metadata.entry_points(group="pytest11")}
+    assert "aiodo_projects" in names
+    flags = [] if autoloaded else ["-p", "no:aiodo_projects"]
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *flags)
     result.assert_outcomes(passed=1)

@@ -168,17 +168,19 @@ def _decode_items(
         try:
             return tuple(adopt(items, made))
         except _STRUCTURE_ERRORS as exc:
+            index = len(made)  # adopt stops at the first bad item, which it left unchanged
             raise DecodeError(
-                f"an item of {key!r} is not a valid {cls.__name__} ({exc!r})",
-                snippet=snippet(items[len(made)]),
+                f"item {index} of {key!r} is not a valid {cls.__name__} ({exc!r})",
+                snippet=snippet(items[index]),
             ) from exc
     hook = _converter.get_structure_hook(cls)
     try:
         return tuple(map(hook, items, repeat(cls)))
     except _STRUCTURE_ERRORS as exc:
-        bad = next((i for i in items if not _is_valid(i, cls)), items)
+        index = next((n for n, item in enumerate(items) if not _is_valid(item, cls)), 0)
         raise DecodeError(
-            f"an item of {key!r} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(bad)
+            f"item {index} of {key!r} is not a valid {cls.__name__} ({exc!r})",
+            snippet=snippet(items[index]),
         ) from exc
 
 

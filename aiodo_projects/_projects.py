@@ -76,7 +76,7 @@ class Projects:
         check_page(1, per_page)
         return Paginator(
             self._fetch_projects,
-            self._url.with_query(per_page=per_page),
+            self._url.with_query(page=1, per_page=per_page),
             self._base_url,
             concurrency=concurrency,
             key=_project_id,
@@ -182,7 +182,7 @@ class Projects:
         ``concurrency`` works as for :meth:`iter_all`.
         """
         check_page(1, per_page)
-        url = (self._project_url(project_id) / "resources").with_query(per_page=per_page)
+        url = (self._project_url(project_id) / "resources").with_query(page=1, per_page=per_page)
         return Paginator(
             self._fetch_resources, url, self._base_url, concurrency=concurrency, key=_resource_urn
         )

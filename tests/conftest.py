@@ -50,7 +50,7 @@ class _CompatResponse(aiohttp.ClientResponse):
 _RESPONSE_PARAMETERS = inspect.signature(aiohttp.ClientResponse.__init__).parameters
 
 
-class _Mocked(aioresponses):  # type: ignore[misc]
+class _Mocked(aioresponses):
     def add(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("response_class", _CompatResponse)
         super().add(*args, **kwargs)

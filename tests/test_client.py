@@ -142,3 +142,13 @@ async def test_connection_refused_is_api_connection_error() -> None:
             await client.projects.get_default()
     assert isinstance(info.value.__cause__, aiohttp.ClientError)
     assert TOKEN not in str(info.value)
+
+
+async def test_body_with_content_length_over_the_cap_is_refused(fake: FakeDigitalOcean) -> None:
+    from aiodo_projects.testing import ScriptedResponse  # noqa: PLC0415
+
+    fake.script("projects_get_default", ScriptedResponse(200, body=b" " * 5000))
+    async with do.Client(token=TOKEN, base_url=fake.base_url, max_body_size=1000) as client:
+        with pytest.raises(do.DecodeError, match="5000 bytes"):
+            await client.projects.get_default()
+        assert (await client.projects.get_default()).is_default

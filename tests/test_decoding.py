@@ -203,3 +203,24 @@ def test_deeply_nested_body_is_a_decode_error_not_a_crash() -> None:
         nested = [nested]
     with pytest.raises(do.DecodeError):
         decode_page({"projects": [nested], "meta": {"total": 1}}, "projects", do.Project)
+
+
+def test_snippet_of_a_circular_value_falls_back_to_repr() -> None:
+    circular: list[object] = []
+    circular.append(circular)
+    assert snippet(circular) == "[[...]]"
+
+
+def test_decode_project_without_environment() -> None:
+    project = decode_single(
+        {"project": {**SPEC_PROJECT, "environment": None}}, "project", do.Project
+    )
+    assert project.environment is None
+    assert project.to_dict()["environment"] is None
+
+
+def test_decode_page_error_points_at_the_bad_item() -> None:
+    body = {"projects": [SPEC_PROJECT, {**SPEC_PROJECT, "name": 7}], "meta": {"total": 2}}
+    with pytest.raises(do.DecodeError) as info:
+        decode_page(body, "projects", do.Project)
+    assert "item 1 of 'projects'" in str(info.value)

@@ -133,3 +133,14 @@ async def test_paginator_propagates_a_failing_page() -> None:
     assert await paginator.__anext__() == 0
     with pytest.raises(KeyError):
         await paginator.__anext__()
+
+
+async def test_paginator_repeat_detection_ignores_query_order() -> None:
+    page = do.Page(
+        items=(1,), total=1, links=do.PageLinks(next="https://x/v2/items?per_page=1&page=1")
+    )
+    fetch = StubFetch({"https://api.digitalocean.com/v2/items?page=1&per_page=1": page})
+    paginator = Paginator(fetch, BASE / "v2" / "items" % {"page": 1, "per_page": 1}, BASE)
+    assert await paginator.__anext__() == 1
+    with pytest.raises(do.DecodeError, match="repeats"):
+        await paginator.__anext__()

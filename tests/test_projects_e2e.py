@@ -26,7 +26,7 @@ async def test_create_sends_only_given_fields_and_returns_the_project(
     assert project.created_at.utcoffset() is not None
     sent = fake.requests[-1]
     assert (sent.method, sent.path, sent.status) == ("POST", "/v2/projects", 201)
-    assert sent.body == {"name": "web", "purpose": "Web Application"}
+    assert sent.json == {"name": "web", "purpose": "Web Application"}
     assert project.id in fake.projects
 
 
@@ -39,7 +39,7 @@ async def test_create_with_every_field(client: do.Client, fake: FakeDigitalOcean
     )
     assert project.environment is do.Environment.STAGING
     assert project.description == "the API"
-    assert fake.requests[-1].body == {
+    assert fake.requests[-1].json == {
         "name": "api",
         "purpose": "Service or API",
         "description": "the API",
@@ -117,7 +117,7 @@ async def test_update_puts_all_five_fields(client: do.Client, fake: FakeDigitalO
     )
     sent = fake.requests[-1]
     assert sent.method == "PUT"
-    assert sent.body == {
+    assert sent.json == {
         "name": "u2",
         "description": "d",
         "purpose": "Website or blog",
@@ -143,7 +143,7 @@ async def test_patch_sends_only_given_fields(client: do.Client, fake: FakeDigita
     assert patched.description == "new"
     assert patched.name == "p"
     assert fake.requests[-1].method == "PATCH"
-    assert fake.requests[-1].body == {"description": "new"}
+    assert fake.requests[-1].json == {"description": "new"}
 
 
 async def test_patch_with_nothing_sends_nothing(client: do.Client, fake: FakeDigitalOcean) -> None:
@@ -173,7 +173,7 @@ async def test_default_project_update_and_patch(client: do.Client, fake: FakeDig
 
 async def test_delete_returns_none_and_removes(client: do.Client, fake: FakeDigitalOcean) -> None:
     created = await client.projects.create(name="gone", purpose="IoT")
-    result = await client.projects.delete(created.id)
+    result = await client.projects.delete(created.id)  # type: ignore[func-returns-value]
     assert result is None
     assert created.id not in fake.projects
     assert fake.requests[-1].status == 204

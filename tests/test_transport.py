@@ -45,7 +45,13 @@ MALFORMED: list[tuple[str, dict[str, Any]]] = [
     ),
     ("no content type", {"body": json.dumps({"project": PROJECT}).encode(), "content_type": ""}),
     ("not utf-8", {"body": b'{"project": "\xff\xfe"}', "content_type": "application/json"}),
-    ("deep nesting", {"body": b"[" * 100_000 + b"]" * 100_000, "content_type": "application/json"}),
+    (
+        "deep nesting",
+        {
+            "body": b'{"project": ' + b"[" * 3000 + b"]" * 3000 + b"}",
+            "content_type": "application/json",
+        },
+    ),
 ]
 
 
@@ -165,7 +171,7 @@ async def test_transport_errors_are_connection_errors(
 
 async def test_delete_accepts_empty_204(client: do.Client, mocked: aioresponses) -> None:
     mocked.delete(f"{BASE}/v2/projects/{PROJECT['id']}", status=204, body=b"")
-    assert await client.projects.delete(PROJECT["id"]) is None
+    assert await client.projects.delete(PROJECT["id"]) is None  # type: ignore[func-returns-value]
 
 
 async def test_list_decodes_through_the_transport(client: do.Client, mocked: aioresponses) -> None:

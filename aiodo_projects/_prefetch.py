@@ -32,9 +32,14 @@ if TYPE_CHECKING:
 
     from aiodo_projects.models import Page
 
-__all__ = ["ConcurrentWalk"]
+__all__ = ["TASK_PREFIX", "ConcurrentWalk"]
 
 T = TypeVar("T")
+TASK_PREFIX = "aiodo_projects page "
+
+
+async def _fetch_one(fetch: Callable[[URL], Awaitable[Page[T]]], url: URL) -> Page[T]:
+    return await fetch(url)
 
 
 def _retrieve(task: asyncio.Task[object]) -> None:
@@ -134,7 +139,10 @@ class ConcurrentWalk(Generic[T]):
         if urls is None or self._closed:
             return
         while len(self._tasks) < self._concurrency and self._next_number <= self._last:
-            task = asyncio.ensure_future(self._fetch(urls(self._next_number)))
+            task = asyncio.get_running_loop().create_task(
+                _fetch_one(self._fetch, urls(self._next_number)),
+                name=f"{TASK_PREFIX}{self._next_number}",
+            )
             task.add_done_callback(self._finished)
             self._tasks.append(task)
             self._next_number += 1

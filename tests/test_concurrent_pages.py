@@ -1,0 +1,346 @@
+"""Concurrent page fetch (``concurrency=N``), driven by a stub fetch whose timing tests control."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+
+import pytest
+from yarl import URL
+
+import aiodo_projects as do
+from aiodo_projects._links import page_number
+from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator
+
+BASE = URL("https://api.digitalocean.com")
+FIRST = BASE / "v2" / "items" % {"page": 1, "per_page": 10}
+
+
+class Listing:
+    """``pages`` pages of ``size`` ints; fetches wait on a per-page gate when one is set."""
+
+    def __init__(self, pages: int, size: int = 10, *, last_link: bool = True) -> None:
+        self.pages = pages
+        self.size = size
+        self.last_link = last_link
+        self.total = pages * size
+        self.gates: dict[int, asyncio.Event] = {}
+        self.failures: dict[int, Exception] = {}
+        self.totals: dict[int, int] = {}
+        self.items: dict[int, tuple[int, ...]] = {}
+        self.calls: list[int] = []
+        self.cancelled: list[int] = []
+        self.finished: list[int] = []
+        self.in_flight = 0
+        self.peak = 0
+
+    def gate(self, *numbers: int) -> None:
+        for number in numbers:
+            self.gates[number] = asyncio.Event()
+
+    def release(self, number: int) -> None:
+        self.gates[number].set()
+
+    def page(self, number: int) -> do.Page[int]:
+        total = self.totals.get(number, self.total)
+        last = max(1, -(-total // self.size))
+        query = f"per_page={self.size}"
+        links = do.PageLinks(
+            next=f"https://elsewhere/v2/items?page={number + 1}&{query}" if number < last else None,
+            last=f"https://elsewhere/v2/items?page={last}&{query}" if self.last_link else None,
+        )
+        start = (number - 1) * self.size
+        default = tuple(range(start, min(start + self.size, total)))
+        return do.Page(items=self.items.get(number, default), total=total, links=links)
+
+    async def __call__(self, url: URL) -> do.Page[int]:
+        assert url.host == "api.digitalocean.com"
+        number = page_number(url)
+        assert number is not None
+        self.calls.append(number)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            gate = self.gates.get(number)
+            if gate is None:
+                await asyncio.sleep(0)
+            else:
+                await gate.wait()
+            if number in self.failures:
+                raise self.failures[number]
+            self.finished.append(number)
+            return self.page(number)
+        except asyncio.CancelledError:
+            self.cancelled.append(number)
+            raise
+        finally:
+            self.in_flight -= 1
+
+
+def _others() -> set[asyncio.Task[object]]:
+    return asyncio.all_tasks() - {asyncio.current_task()}
+
+
+async def _settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@pytest.mark.parametrize("concurrency", [2, 4, 8])
+async def test_concurrent_paginator_yields_every_item_once_in_page_order(concurrency: int) -> None:
+    listing = Listing(pages=13, size=7)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=concurrency)
+    items = [item async for item in paginator]
+    assert items == list(range(13 * 7))
+    assert sorted(listing.calls) == list(range(1, 14))
+    assert paginator.pages_fetched == 13
+    assert paginator.total == 91
+    assert not paginator.drifted
+
+
+async def test_concurrent_paginator_keeps_order_when_pages_finish_backwards() -> None:
+    listing = Listing(pages=6)
+    listing.gate(2, 3, 4, 5, 6)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=5)
+
+    async def release_backwards() -> None:
+        await _settle()  # the reader has page 1 and pages 2..6 are waiting at their gates
+        assert len(listing.calls) == 6
+        for number in (6, 5, 4, 3, 2):
+            listing.release(number)
+            await _settle()
+
+    releaser = asyncio.create_task(release_backwards())
+    items = [item async for item in paginator]
+    await releaser
+    assert listing.finished[1:] == [6, 5, 4, 3, 2]
+    assert items == list(range(60))
+
+
+async def test_concurrent_paginator_has_at_most_n_fetches_in_flight() -> None:
+    listing = Listing(pages=40, size=3)
+    items = [item async for item in Paginator(listing, FIRST, BASE, concurrency=4)]
+    assert len(items) == 120
+    assert listing.peak == 4
+
+
+async def test_concurrent_paginator_holds_at_most_n_pages_ahead_of_the_reader() -> None:
+    listing = Listing(pages=30)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    assert await paginator.__anext__() == 0
+    await _settle()
+    # page 1 is being read; pages 2..4 are fetched ahead and nothing more starts
+    assert sorted(listing.calls) == [1, 2, 3, 4]
+    for _ in range(50):
+        await paginator.__anext__()
+    await _settle()
+    assert max(listing.calls) == 6 + 3
+    await paginator.aclose()
+
+
+async def test_concurrent_paginator_falls_back_to_meta_total_without_a_last_link() -> None:
+    listing = Listing(pages=9, size=5, last_link=False)
+    listing.total = 42  # the last page is short
+    items = [item async for item in Paginator(listing, FIRST, BASE, concurrency=4)]
+    assert items == list(range(42))
+    assert sorted(listing.calls) == list(range(1, 10))
+
+
+async def test_concurrent_paginator_single_page_makes_one_request() -> None:
+    listing = Listing(pages=1)
+    assert [item async for item in Paginator(listing, FIRST, BASE, concurrency=8)] == list(
+        range(10)
+    )
+    assert listing.calls == [1]
+
+
+async def test_concurrent_paginator_pages_yields_whole_pages_in_order() -> None:
+    listing = Listing(pages=5, size=2)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    pages = [page.items async for page in paginator.pages()]
+    assert pages == [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9)]
+
+
+async def test_concurrent_paginator_failing_page_raises_and_cancels_its_siblings() -> None:
+    listing = Listing(pages=10)
+    listing.gate(3, 4, 5)
+    listing.failures[2] = do.NotFoundError(404, "not_found", "gone")
+    paginator = Paginator(listing, FIRST, BASE, concurrency=4)
+    seen: list[int] = []
+    with pytest.raises(do.NotFoundError):
+        async for item in paginator:
+            seen.append(item)
+    assert seen == list(range(10))  # page 1, then the error: never a silently short list
+    assert sorted(listing.cancelled) == [3, 4, 5]
+    assert max(listing.calls) == 5  # nothing was started after the failure
+    assert not _others()
+    with pytest.raises(do.NotFoundError):
+        await paginator.__anext__()
+
+
+async def test_concurrent_paginator_failure_ahead_of_the_reader_stops_the_walk() -> None:
+    listing = Listing(pages=10)
+    listing.failures[4] = do.ServerError(503, "unavailable", "try later")
+    paginator = Paginator(listing, FIRST, BASE, concurrency=4)
+    assert await paginator.__anext__() == 0
+    await _settle()  # pages 2..5 finish meanwhile, page 4 with an error
+    with pytest.raises(do.ServerError):
+        while True:
+            await paginator.__anext__()
+    assert not _others()
+
+
+async def test_concurrent_paginator_failing_first_page_raises() -> None:
+    listing = Listing(pages=3)
+    listing.failures[1] = do.AuthenticationError(401, "unauthorized", "bad token")
+    with pytest.raises(do.AuthenticationError):
+        await Paginator(listing, FIRST, BASE, concurrency=4).__anext__()
+    assert listing.calls == [1]
+
+
+async def test_concurrent_paginator_cancelling_the_reader_cancels_the_fetches() -> None:
+    listing = Listing(pages=10)
+    listing.gate(2, 3, 4)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    reached = asyncio.Event()
+
+    async def read() -> list[int]:
+        items = []
+        async for item in paginator:
+            items.append(item)
+            if item == 9:
+                reached.set()
+        return items
+
+    reader = asyncio.create_task(read())
+    await reached.wait()
+    await _settle()
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    assert sorted(listing.cancelled) == [2, 3, 4]
+    assert not _others()
+
+
+async def test_concurrent_paginator_aclose_cancels_and_ends_iteration() -> None:
+    listing = Listing(pages=10)
+    listing.gate(2, 3)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=2)
+    assert await paginator.__anext__() == 0
+    await _settle()
+    await paginator.aclose()
+    assert sorted(listing.cancelled) == [2, 3]
+    assert not _others()
+    remaining = [item async for item in paginator]
+    assert remaining == list(range(1, 10))  # the page already read, then the end
+    assert max(listing.calls) == 3
+
+
+async def test_concurrent_paginator_async_with_closes_on_break() -> None:
+    listing = Listing(pages=10)
+    listing.gate(2, 3, 4)
+    async with Paginator(listing, FIRST, BASE, concurrency=3) as paginator:
+        async for item in paginator:
+            await _settle()  # let pages 2..4 start (they wait on their gates)
+            if item == 5:
+                break
+    assert sorted(listing.cancelled) == [2, 3, 4]
+    assert not _others()
+
+
+async def test_concurrent_paginator_early_break_leaves_no_task_running() -> None:
+    listing = Listing(pages=10)
+    listing.gate(2, 3, 4)
+    async for item in Paginator(listing, FIRST, BASE, concurrency=3):
+        await _settle()  # let pages 2..4 start (they wait on their gates)
+        if item == 5:
+            break
+    gc.collect()  # the finalizer runs at once on CPython; collect for other interpreters
+    await _settle()
+    assert sorted(listing.cancelled) == [2, 3, 4]
+    assert not _others()
+
+
+async def test_concurrent_paginator_abandoned_failure_is_not_logged_as_unretrieved(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    listing = Listing(pages=4)
+    listing.failures[3] = do.ServerError(500, "server_error", "boom")
+    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    assert await paginator.__anext__() == 0
+    await _settle()
+    del paginator
+    gc.collect()
+    await _settle()
+    assert "never retrieved" not in caplog.text
+    assert not _others()
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_paginator_drift_skips_items_served_twice(
+    concurrency: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Two projects were added in front after page 1 was read: page 2 and later shift by two.
+    listing = Listing(pages=4, size=5)
+    for number in (2, 3, 4):
+        listing.totals[number] = 22
+        start = (number - 1) * 5 - 2
+        listing.items[number] = tuple(range(start, start + 5))
+    listing.totals[5] = 22
+    listing.items[5] = (18, 19)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=concurrency)
+    with caplog.at_level(logging.WARNING, logger="aiodo_projects"):
+        items = [item async for item in paginator]
+    assert items == list(range(20))
+    assert paginator.drifted
+    assert paginator.duplicates_skipped == 2
+    assert "changed while it was walked" in caplog.text
+
+
+async def test_concurrent_paginator_follows_a_listing_that_grew() -> None:
+    listing = Listing(pages=3, size=5)
+    for number in (2, 3, 4):
+        listing.totals[number] = 17
+    paginator = Paginator(listing, FIRST, BASE, concurrency=2)
+    items = [item async for item in paginator]
+    assert items == list(range(17))
+    assert paginator.drifted
+    assert paginator.duplicates_skipped == 0
+    assert sorted(listing.calls) == [1, 2, 3, 4]
+
+
+async def test_paginator_without_drift_reports_none() -> None:
+    paginator = Paginator(Listing(pages=3), FIRST, BASE, concurrency=2)
+    assert [item async for item in paginator] == list(range(30))
+    assert not paginator.drifted
+    assert paginator.duplicates_skipped == 0
+
+
+@pytest.mark.parametrize("concurrency", [0, -1, MAX_CONCURRENCY + 1, 2.0, True, "4"])
+def test_paginator_rejects_a_bad_concurrency(concurrency: object) -> None:
+    with pytest.raises(do.ValidationError, match="concurrency"):
+        Paginator(Listing(pages=1), FIRST, BASE, concurrency=concurrency)  # type: ignore[arg-type]
+
+
+async def test_concurrent_paginator_refuses_a_next_link_that_is_not_page_two() -> None:
+    async def fetch(_: URL) -> do.Page[int]:
+        return do.Page(items=(1,), total=2, links=do.PageLinks(next="https://x/v2/items?c=abc"))
+
+    with pytest.raises(do.DecodeError, match="page 2"):
+        await Paginator(fetch, FIRST, BASE, concurrency=2).__anext__()
+
+
+async def test_concurrent_paginator_reports_a_fetch_cancelled_from_outside() -> None:
+    listing = Listing(pages=3)
+    listing.gate(2, 3)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=2)
+    assert await paginator.__anext__() == 0
+    await _settle()
+    for task in _others():
+        task.cancel()
+    for _ in range(9):
+        await paginator.__anext__()
+    with pytest.raises(RuntimeError, match="cancelled outside"):
+        await paginator.__anext__()
+    assert not _others()

@@ -55,10 +55,8 @@ class PageUrls:
 
     def __init__(self, template: URL) -> None:
         parts = template.raw_query_string.split("&")
-        index = next((i for i, part in enumerate(parts) if part.startswith("page=")), None)
-        if index is None:
-            parts.insert(0, "page=")
-            index = 0
+        # The caller made sure the template names a page (page_number() read it).
+        index = [part.startswith("page=") for part in parts].index(True)
         origin = str(template.with_query(None).with_fragment(None))
         before = "&".join(parts[:index])
         after = "&".join(parts[index + 1 :])

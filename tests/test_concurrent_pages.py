@@ -10,7 +10,7 @@ import pytest
 from yarl import URL
 
 import aiodo_projects as do
-from aiodo_projects._links import page_number
+from aiodo_projects._links import PageUrls, page_number
 from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator
 
 BASE = URL("https://api.digitalocean.com")
@@ -344,3 +344,22 @@ async def test_concurrent_paginator_reports_a_fetch_cancelled_from_outside() -> 
     with pytest.raises(RuntimeError, match="cancelled outside"):
         await paginator.__anext__()
     assert not _others()
+
+
+async def test_paginator_aclose_stops_a_sequential_walk() -> None:
+    listing = Listing(pages=5)
+    async with Paginator(listing, FIRST, BASE) as paginator:
+        assert await paginator.__anext__() == 0
+    assert [item async for item in paginator] == list(range(1, 10))
+    assert listing.calls == [1]
+
+
+def test_page_urls_change_only_the_page_number() -> None:
+    template = URL(
+        "https://api.digitalocean.com/v2/items?per_page=5&page=2&name=a%20b", encoded=True
+    )
+    urls = PageUrls(template)
+    assert str(urls(7)) == "https://api.digitalocean.com/v2/items?per_page=5&page=7&name=a%20b"
+    assert (
+        str(PageUrls(URL("http://127.0.0.1:8/v2/x?page=2"))(3)) == "http://127.0.0.1:8/v2/x?page=3"
+    )

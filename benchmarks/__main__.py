@@ -1,0 +1,68 @@
+"""``python -m benchmarks [--quick] [--rounds N] [--out DIR] [--clients a,b]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import tempfile
+
+import attrs
+
+from benchmarks.harness import Plan, available_clients, run_benchmarks
+from benchmarks.report import markdown, plot, table
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Read the command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a fast smoke run (small sizes)")
+    parser.add_argument("--rounds", type=int, help="rounds per scenario (median reported)")
+    parser.add_argument(
+        "--out",
+        type=pathlib.Path,
+        help="where RESULTS.md, ratios.png and results.json go"
+        " (default: benchmarks/, or a temporary directory with --quick)",
+    )
+    parser.add_argument(
+        "--clients", help=f"comma-separated subset of {','.join(available_clients())}"
+    )
+    parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write the results."""
+    args = parse_args(argv)
+    plan = Plan.quick() if args.quick else Plan()
+    if args.rounds is not None:
+        plan = attrs.evolve(plan, rounds=max(1, args.rounds))
+    clients = available_clients()
+    if args.clients:
+        wanted = args.clients.split(",")
+        unknown = set(wanted) - set(clients)
+        if unknown:
+            sys.stderr.write(f"not available here: {', '.join(sorted(unknown))}\n")
+            return 2
+        clients = wanted
+    out = args.out or (
+        pathlib.Path(tempfile.mkdtemp(prefix="aiodo-bench-")) if args.quick else HERE
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    results = run_benchmarks(plan, clients)
+    command = "python -m benchmarks" + (" --quick" if args.quick else "")
+    (out / "RESULTS.md").write_text(markdown(results, plan, command=command), encoding="utf-8")
+    rows = [attrs.asdict(result) for result in results]
+    (out / "results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    if not args.no_plot:
+        plot(results, out / "ratios.png")
+    print("\n".join(table(results)))
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

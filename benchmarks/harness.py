@@ -1,0 +1,284 @@
+"""The harness: fake servers and client workers in their own processes, rounds, medians.
+
+Clients take turns scenario by scenario, and the order rotates every round, so slow drift of
+a shared, noisy machine falls on every client alike. Each timed figure is the median over the
+rounds. Every run is checked: all clients must list the same projects in the same order and
+fetch the same names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import pathlib
+import signal
+import statistics
+import subprocess
+import sys
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+__all__ = ["Plan", "Result", "Scenario", "available_clients", "run_benchmarks"]
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TOKEN = "bench-token"
+FLOOR = "floor"
+
+
+@attrs.frozen
+class Plan:
+    """How big the benchmark is."""
+
+    projects: int = 10_000
+    big: int = 100_000
+    gets: int = 1_000
+    latency: float = 0.020
+    rounds: int = 5
+    per_page: int = 200
+    concurrency: int = 8
+    get_concurrency: int = 32
+
+    @classmethod
+    def quick(cls) -> Plan:
+        """A smoke run of a few seconds: small sizes, one round."""
+        return cls(projects=600, big=2_000, gets=64, latency=0.002, rounds=1)
+
+
+@attrs.frozen
+class Scenario:
+    """One line of the results table."""
+
+    key: str
+    title: str
+    server: str  # "plain", "latency" or "big"
+    kind: str  # "list" or "get"
+    concurrency: int = 1
+    memory: bool = False
+
+
+def scenarios(plan: Plan) -> list[Scenario]:
+    """The scenarios of issue 4, at the plan's sizes."""
+    n, gets, ms = f"{plan.projects:,}", f"{plan.gets:,}", f"{plan.latency * 1000:g} ms"
+    c, g = plan.concurrency, plan.get_concurrency
+    return [
+        Scenario("list", f"list {n} projects, {plan.per_page}/page", "plain", "list"),
+        Scenario("list-concurrent", f"list {n}, concurrency {c}", "plain", "list", c),
+        Scenario("get", f"{gets} GETs, {g} at a time", "plain", "get", g),
+        Scenario("list-latency", f"list {n} under {ms} latency", "latency", "list"),
+        Scenario(
+            "list-concurrent-latency", f"list {n}, concurrency {c}, {ms}", "latency", "list", c
+        ),
+        Scenario("get-latency", f"{gets} GETs under {ms} latency", "latency", "get", g),
+        Scenario(
+            "memory", f"iterate {plan.big:,} projects (peak memory)", "big", "list", memory=True
+        ),
+    ]
+
+
+@attrs.frozen
+class Result:
+    """The medians of one client in one scenario."""
+
+    scenario: Scenario
+    client: str
+    cpu: float
+    wall: float
+    count: int
+    peak: int | None
+    rounds: int
+
+
+def available_clients() -> list[str]:
+    """The clients this environment can run: the floor and aiodo_projects always."""
+    names = [FLOOR, "aiodo_projects"]
+    if importlib.util.find_spec("orjson") is not None:
+        names.append("aiodo_projects[fast]")
+    if importlib.util.find_spec("pydo") is not None:
+        names.append("pydo.aio")
+    return names
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _read_line(stream: IO[str] | None, what: str) -> str:
+    line = stream.readline() if stream is not None else ""
+    if not line:
+        msg = f"{what} stopped before answering"
+        raise RuntimeError(msg)
+    return line
+
+
+@contextlib.contextmanager
+def fake_server(projects: int, latency: float) -> Iterator[str]:
+    """Run ``python -m aiodo_projects.testing`` in its own process; yield its base URL."""
+    command = [sys.executable, "-m", "aiodo_projects.testing", "--port", "0"]
+    command += ["--projects", str(projects), "--latency", str(latency), "--token", TOKEN]
+    process = subprocess.Popen(  # noqa: S603 -- our own module, fixed arguments
+        command, stdout=subprocess.PIPE, text=True, env=_env(), cwd=ROOT
+    )
+    try:
+        line = _read_line(process.stdout, "the fake API")
+        if not line.startswith("listening on "):
+            msg = f"unexpected first line from the fake API: {line!r}"
+            raise RuntimeError(msg)
+        yield line.split()[-1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+class Worker:
+    """One client's worker process (``python -m benchmarks.worker NAME``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._process = subprocess.Popen(  # noqa: S603 -- our own module, fixed arguments
+            [sys.executable, "-m", "benchmarks.worker", name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=_env(),
+            cwd=ROOT,
+        )
+        json.loads(_read_line(self._process.stdout, f"worker {name}"))
+
+    def ask(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request and return the answer; a failed run raises."""
+        assert self._process.stdin is not None
+        self._process.stdin.write(json.dumps(request) + "\n")
+        self._process.stdin.flush()
+        answer: dict[str, Any] = json.loads(_read_line(self._process.stdout, self.name))
+        if "error" in answer:
+            msg = f"{self.name} failed: {answer['error']}"
+            raise RuntimeError(msg)
+        return answer
+
+    def close(self) -> None:
+        """Close stdin (the worker then exits) and wait for it."""
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+def _ids(base_url: str, count: int) -> list[str]:
+    """The first ``count`` project ids, in listing order (read with the standard library)."""
+    import urllib.request  # noqa: PLC0415 -- only the harness needs it
+
+    request = urllib.request.Request(  # noqa: S310 -- a loopback URL we started
+        f"{base_url}/v2/projects?page=1&per_page=200", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    ids: list[str] = []
+    page = 1
+    while len(ids) < count:
+        request.full_url = f"{base_url}/v2/projects?page={page}&per_page=200"
+        with urllib.request.urlopen(request) as response:  # noqa: S310 -- loopback, ours
+            ids += [p["id"] for p in json.loads(response.read())["projects"]]
+        page += 1
+    return ids[:count]
+
+
+def _check(scenario: Scenario, answers: dict[str, dict[str, Any]], expected: Any) -> None:  # noqa: ANN401
+    for client, answer in answers.items():
+        got = (answer["count"], answer["check"])
+        if got != expected:
+            msg = f"{client} in {scenario.key}: got {got}, expected {expected}"
+            raise AssertionError(msg)
+
+
+def run_benchmarks(
+    plan: Plan, clients: list[str], log: Callable[[str], object] = print
+) -> list[Result]:
+    """Run every scenario for every client and return the medians."""
+    if FLOOR not in clients:
+        clients = [FLOOR, *clients]
+    workers = {name: Worker(name) for name in clients}
+    results: list[Result] = []
+    try:
+        with (
+            fake_server(plan.projects, 0.0) as plain,
+            fake_server(plan.projects, plan.latency) as slow,
+            fake_server(plan.big, 0.0) as big,
+        ):
+            urls = {"plain": plain, "latency": slow, "big": big}
+            ids = {name: _ids(url, plan.gets) for name, url in urls.items() if name != "big"}
+            for scenario in scenarios(plan):
+                url, known = urls[scenario.server], ids.get(scenario.server, [])
+                results += _run_scenario(plan, scenario, url, known, workers, log)
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return results
+
+
+def _run_scenario(  # noqa: PLR0917 -- private, called once
+    plan: Plan,
+    scenario: Scenario,
+    base_url: str,
+    ids: list[str],
+    workers: dict[str, Worker],
+    log: Callable[[str], object],
+) -> list[Result]:
+    request: dict[str, Any] = {
+        "kind": scenario.kind,
+        "base_url": base_url,
+        "token": TOKEN,
+        "per_page": plan.per_page,
+        "concurrency": scenario.concurrency,
+        "memory": scenario.memory,
+        "ids": ids,
+    }
+    expected: Any = None
+    if scenario.kind == "list":
+        verified = {
+            name: worker.ask({**request, "kind": "verify"}) for name, worker in workers.items()
+        }
+        digests = {(a["count"], a["digest"]) for a in verified.values()}
+        if len(digests) != 1:
+            msg = f"clients disagree on the listing in {scenario.key}: {verified}"
+            raise AssertionError(msg)
+    names = list(workers)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    rounds = 1 if scenario.memory else plan.rounds
+    for round_number in range(rounds):
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
+        answers = {name: workers[name].ask(request) for name in order}
+        if expected is None:
+            expected = (answers[FLOOR]["count"], answers[FLOOR]["check"])
+        _check(scenario, answers, expected)
+        for name, answer in answers.items():
+            runs[name].append(answer)
+    log(f"{scenario.key}: {rounds} round(s), {expected[0]} items per run")
+    return [
+        Result(
+            scenario=scenario,
+            client=name,
+            cpu=statistics.median(a["cpu"] for a in runs[name]),
+            wall=statistics.median(a["wall"] for a in runs[name]),
+            count=runs[name][0]["count"],
+            peak=runs[name][0].get("peak"),
+            rounds=rounds,
+        )
+        for name in names
+    ]

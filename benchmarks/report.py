@@ -1,0 +1,207 @@
+"""Turn results into ``RESULTS.md`` (machine, versions, date, table, targets) and a PNG chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import os
+import platform
+from typing import TYPE_CHECKING
+
+from benchmarks.harness import FLOOR, Plan, Result
+
+if TYPE_CHECKING:
+    import pathlib
+
+__all__ = ["Target", "machine", "markdown", "plot", "targets"]
+
+PACKAGES = ("aiodo-projects", "aiohttp", "attrs", "cattrs", "yarl", "orjson", "pydo", "azure-core")
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:  # noqa: PTH123
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as info:  # noqa: PTH123
+            kib = int(info.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        return "unknown"
+    return f"{kib / 1024 / 1024:.0f} GiB"
+
+
+def machine() -> list[str]:
+    """Lines describing where the benchmark ran."""
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    versions = ", ".join(f"{p} {_version(p)}" for p in PACKAGES)
+    return [
+        f"- Date: {now}",
+        (
+            f"- Machine: {_cpu_model()}, {os.cpu_count()} cores, {_memory()} RAM;"
+            f" {platform.platform()}"
+        ),
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- Packages: {versions}",
+    ]
+
+
+def _ratio(value: float, floor: float) -> str:
+    return f"{value / floor:.2f}x" if floor > 0 else "-"
+
+
+def _floor(results: list[Result], key: str) -> Result:
+    return next(r for r in results if r.scenario.key == key and r.client == FLOOR)
+
+
+def table(results: list[Result]) -> list[str]:
+    """The Markdown table: medians and ratios to the floor of the same scenario."""
+    lines = [
+        "| scenario | client | CPU ms | CPU x floor | wall ms | wall x floor | peak memory |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        floor = _floor(results, result.scenario.key)
+        if result.scenario.memory:
+            assert result.peak is not None
+            assert floor.peak is not None
+            peak = f"{result.peak / 1024:,.0f} KiB ({_ratio(result.peak, floor.peak)})"
+            cpu = wall = cpu_ratio = wall_ratio = "-"
+        else:
+            peak = "-"
+            cpu, wall = f"{result.cpu * 1000:,.1f}", f"{result.wall * 1000:,.1f}"
+            cpu_ratio, wall_ratio = _ratio(result.cpu, floor.cpu), _ratio(result.wall, floor.wall)
+        lines.append(
+            f"| {result.scenario.title} | {result.client} | {cpu} | {cpu_ratio} | {wall} "
+            f"| {wall_ratio} | {peak} |"
+        )
+    return lines
+
+
+class Target:
+    """One target of issue 4, checked against the results."""
+
+    def __init__(self, text: str, value: float, limit: float, *, at_least: bool = False) -> None:
+        self.text = text
+        self.value = value
+        self.limit = limit
+        self.met = value >= limit if at_least else value <= limit
+
+    def line(self) -> str:
+        """A Markdown list item saying whether the target was met."""
+        verdict = "met" if self.met else "**missed**"
+        return f"- {self.text}: {self.value:.2f} (target {self.limit:g}) - {verdict}"
+
+
+def _get(results: list[Result], key: str, client: str) -> Result | None:
+    return next((r for r in results if r.scenario.key == key and r.client == client), None)
+
+
+def targets(results: list[Result]) -> list[Target]:
+    """The issue's targets for each aiodo_projects variant that ran."""
+    found: list[Target] = []
+    variants = sorted({r.client for r in results if r.client.startswith("aiodo_projects")})
+    for client in variants:
+        checks = [
+            ("list", "cpu", f"{client}: listing CPU x floor", 1.3),
+            ("get", "cpu", f"{client}: single-GET CPU x floor", 1.5),
+            ("list-concurrent-latency", "wall", f"{client}: concurrent listing wall x floor", 1.2),
+        ]
+        for key, metric, text, limit in checks:
+            ours = _get(results, key, client)
+            if ours is not None:
+                value = getattr(ours, metric) / getattr(_floor(results, key), metric)
+                found.append(Target(text, value, limit))
+        for key in ("list", "get"):
+            ours, pydo = _get(results, key, client), _get(results, key, "pydo.aio")
+            if ours is not None and pydo is not None:
+                text = f"{client}: pydo.aio CPU / ours, {key}"
+                found.append(Target(text, pydo.cpu / ours.cpu, 3.0, at_least=True))
+    return found
+
+
+def markdown(results: list[Result], plan: Plan, *, command: str) -> str:
+    """The whole ``RESULTS.md``."""
+    memory = next((r for r in results if r.scenario.memory and r.client == FLOOR), None)
+    page_note = (
+        f"The floor holds one page of plain dicts at a time ({memory.peak / 1024:,.0f} KiB"
+        ' peak growth), which is what "about a page" means here.'
+        if memory is not None and memory.peak is not None
+        else ""
+    )
+    lines = [
+        "# Benchmark results",
+        "",
+        (
+            f"Produced by `{command}` (medians of {plan.rounds} rounds; memory: one round under"
+            " tracemalloc). The fake API ran in its own process and each client in its own"
+            " worker process, so CPU is the client's alone (`time.process_time`). The floor is"
+            " aiohttp + `json.loads` following `links.pages.next` and producing plain dicts;"
+            " `aiodo_projects` is the default install (standard-library `json`), and"
+            " `aiodo_projects[fast]` has the optional orjson extra. Ratios are to the floor of"
+            " the same scenario; concurrent scenarios compare with a floor that fetches the"
+            " same pages concurrently by hand."
+        ),
+        "",
+        *machine(),
+        "",
+        *table(results),
+        "",
+        "## Targets (issue 4)",
+        "",
+        *(target.line() for target in targets(results)),
+        "",
+        page_note,
+        "",
+        "![CPU and wall time as ratios to the floor](ratios.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(results: list[Result], path: pathlib.Path) -> None:
+    """Draw CPU and wall ratios to the floor, scenario by scenario, into a PNG."""
+    import matplotlib as mpl  # noqa: PLC0415 -- only needed to draw
+
+    mpl.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    timed = [r for r in results if not r.scenario.memory]
+    keys = list(dict.fromkeys(r.scenario.key for r in timed))
+    clients = list(dict.fromkeys(r.client for r in timed))
+    figure, axes = plt.subplots(2, 1, figsize=(11, 8), sharex=True)
+    width = 0.8 / len(clients)
+    for axis, metric in zip(axes, ("cpu", "wall"), strict=True):
+        for index, client in enumerate(clients):
+            values = []
+            for key in keys:
+                ours = _get(timed, key, client)
+                floor = getattr(_floor(timed, key), metric)
+                values.append(getattr(ours, metric) / floor if ours is not None else 0.0)
+            offsets = [k + (index - (len(clients) - 1) / 2) * width for k in range(len(keys))]
+            axis.bar(offsets, values, width, label=client)
+        axis.axhline(1.0, color="black", linewidth=0.8)
+        axis.set_yscale("log")
+        axis.set_ylabel(f"{metric.upper()} time / floor (log)")
+        axis.grid(axis="y", which="both", alpha=0.3)
+    axes[0].axhline(1.3, color="red", linestyle="--", linewidth=0.8, label="listing target 1.3x")
+    axes[0].legend(fontsize="small", ncols=3)
+    axes[1].set_xticks(range(len(keys)), keys, rotation=20, ha="right")
+    figure.suptitle("aiodo_projects vs the raw-aiohttp floor and pydo.aio (lower is better)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)

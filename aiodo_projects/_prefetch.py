@@ -42,6 +42,11 @@ async def _fetch_one(fetch: Callable[[URL], Awaitable[Page[T]]], url: URL) -> Pa
     return await fetch(url)
 
 
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 def _retrieve(task: asyncio.Task[object]) -> None:
     """Mark a finished task's outcome as seen, so asyncio logs no "never retrieved" error."""
     if not task.cancelled():
@@ -86,11 +91,7 @@ class ConcurrentWalk(Generic[T]):
             return None
         head = self._tasks[0]
         if not head.done():
-            try:
-                await asyncio.wait((head,))
-            except asyncio.CancelledError:
-                await self.aclose()
-                raise
+            await self._wait(head)
         self._tasks.popleft()
         if self._failure is None:
             if head.cancelled():
@@ -104,6 +105,18 @@ class ConcurrentWalk(Generic[T]):
         page = head.result()
         self._extend(page)
         return self._took(page)
+
+    async def _wait(self, head: asyncio.Task[Page[T]]) -> None:
+        """Wait for ``head`` to finish, whatever its outcome (read from it afterwards)."""
+        try:
+            await head  # no asyncio.wait(): awaiting the task itself is much cheaper
+        except asyncio.CancelledError:
+            if _being_cancelled():  # the reader was cancelled (head with it): stop all
+                await self.aclose()
+                raise
+            # else the window cancelled head itself, after a sibling failed
+        except Exception:  # noqa: BLE001, S110 -- the caller reads the outcome from head
+            pass
 
     def _took(self, page: Page[T]) -> Page[T]:
         self.pages_fetched += 1

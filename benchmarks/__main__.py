@@ -30,6 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--clients", help=f"comma-separated subset of {','.join(available_clients())}"
     )
+    parser.add_argument("--only", help="comma-separated scenario keys (default: all)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
     return parser.parse_args(argv)
 
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         pathlib.Path(tempfile.mkdtemp(prefix="aiodo-bench-")) if args.quick else HERE
     )
     out.mkdir(parents=True, exist_ok=True)
-    results = run_benchmarks(plan, clients)
+    only = set(args.only.split(",")) if args.only else None
+    results = run_benchmarks(plan, clients, only=only)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     (out / "RESULTS.md").write_text(markdown(results, plan, command=command), encoding="utf-8")
     rows = [attrs.asdict(result) for result in results]

@@ -208,9 +208,13 @@ def _check(scenario: Scenario, answers: dict[str, dict[str, Any]], expected: Any
 
 
 def run_benchmarks(
-    plan: Plan, clients: list[str], log: Callable[[str], object] = print
+    plan: Plan,
+    clients: list[str],
+    log: Callable[[str], object] = print,
+    *,
+    only: set[str] | None = None,
 ) -> list[Result]:
-    """Run every scenario for every client and return the medians."""
+    """Run every scenario (or those named in ``only``) for every client; return the medians."""
     if FLOOR not in clients:
         clients = [FLOOR, *clients]
     workers = {name: Worker(name) for name in clients}
@@ -224,6 +228,8 @@ def run_benchmarks(
             urls = {"plain": plain, "latency": slow, "big": big}
             ids = {name: _ids(url, plan.gets) for name, url in urls.items() if name != "big"}
             for scenario in scenarios(plan):
+                if only is not None and scenario.key not in only:
+                    continue
                 url, known = urls[scenario.server], ids.get(scenario.server, [])
                 results += _run_scenario(plan, scenario, url, known, workers, log)
     finally:

@@ -1,0 +1,51 @@
+"""The benchmark harness runs end to end in quick mode and checks what every client saw.
+
+This is a correctness test of the harness only: it never looks at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+from benchmarks.harness import Plan, scenarios
+from benchmarks.report import Target
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def test_benchmarks_quick_run_lists_and_gets_the_same_things_with_every_client(
+    tmp_path: pathlib.Path,
+) -> None:
+    clients = ["floor", "aiodo_projects"]
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--no-plot"]
+    command += ["--out", str(tmp_path), "--clients", ",".join(clients)]
+    done = subprocess.run(  # noqa: S603 -- our own module
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    plan = Plan.quick()
+    keys = [scenario.key for scenario in scenarios(plan)]
+    assert [row["scenario"]["key"] for row in rows] == [key for key in keys for _ in clients]
+    for key in keys:
+        counts = {row["client"]: row["count"] for row in rows if row["scenario"]["key"] == key}
+        assert set(counts) == set(clients)
+        assert len(set(counts.values())) == 1, counts
+    by_key = {row["scenario"]["key"]: row for row in rows if row["client"] == "floor"}
+    assert by_key["list"]["count"] == plan.projects + 1  # the default project too
+    assert by_key["get"]["count"] == plan.gets
+    assert by_key["memory"]["count"] == plan.big + 1
+    assert by_key["memory"]["peak"] > 0
+    results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    assert "| scenario | client |" in results
+    assert "## Targets (issue 4)" in results
+
+
+def test_benchmark_target_says_met_or_missed() -> None:
+    assert Target("x", 1.2, 1.3).met
+    assert not Target("x", 1.4, 1.3).met
+    assert Target("y", 4.0, 3.0, at_least=True).met
+    assert "**missed**" in Target("x", 1.4, 1.3).line()

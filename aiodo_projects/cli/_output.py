@@ -11,7 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar
 
 import attrs
 
@@ -20,7 +20,15 @@ from aiodo_projects.cli._columns import Column, choose_columns
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["Output", "RenderOptions", "Table", "plain_table", "render", "rich_available"]
+__all__ = [
+    "Output",
+    "RenderOptions",
+    "Table",
+    "column_style",
+    "plain_table",
+    "render",
+    "rich_available",
+]
 
 T = TypeVar("T")
 
@@ -93,6 +101,7 @@ class Table(Generic[T]):
     def as_rich(self, options: RenderOptions) -> list[RenderableType]:
         """Return one rich table."""
         from rich.table import Table as RichTable  # noqa: PLC0415 - rich is optional
+        from rich.text import Text  # noqa: PLC0415
 
         headers, rows = self._cells(options)
         table = RichTable(
@@ -103,10 +112,17 @@ class Table(Generic[T]):
         )
         for index, header in enumerate(headers):
             bold = self.single and index == 0
-            table.add_column(header, style="bold" if bold else None, overflow="fold")
+            table.add_column(header, style="bold" if bold else None, **column_style(header))
         for row in rows:
-            table.add_row(*row)
+            table.add_row(*(Text(cell) for cell in row))
         return [table]
+
+
+def column_style(header: str) -> dict[str, Any]:
+    """Return rich column options: IDs whole on one line, other text folded, never cut."""
+    if header == "ID":
+        return {"no_wrap": True, "min_width": 36}
+    return {"overflow": "fold"}
 
 
 def _clean(cell: str) -> str:
@@ -152,7 +168,8 @@ def render(result: Output, options: RenderOptions, stream: TextIO) -> str:
 def _render_rich(result: Output, options: RenderOptions, stream: TextIO) -> str:
     from rich.console import Console  # noqa: PLC0415 - rich is optional
 
-    console = Console(file=stream, highlight=False)
+    # Data is never markup: a project named "[red]x" or ":droplet:" prints as written.
+    console = Console(file=stream, highlight=False, markup=False, emoji=False)
     with console.capture() as capture:
         for renderable in result.as_rich(options):
             console.print(renderable)

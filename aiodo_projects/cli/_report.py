@@ -103,8 +103,9 @@ class AuditReport:
         return next((audit for audit in self.present if audit.project.is_default), None)
 
     def empty(self) -> list[ProjectAudit]:
-        """Projects with no resources (but not the default project, which cannot be deleted)."""
-        return [a for a in self.present if a.resources == 0 and not a.project.is_default]
+        """Projects with no resources, oldest first (not the default one: it cannot be deleted)."""
+        empty = [a for a in self.present if a.resources == 0 and not a.project.is_default]
+        return sorted(empty, key=lambda a: (a.project.created_at is None, a.project.created_at))
 
     def not_ok(self) -> list[ProjectAudit]:
         """Projects with at least one resource whose status is not ``ok``."""

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import attrs
 
 from aiodo_projects.cli._columns import readable_time
-from aiodo_projects.cli._output import plain_table
+from aiodo_projects.cli._output import column_style, plain_table
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from rich.console import RenderableType
 
@@ -55,6 +56,10 @@ def _groups(title: str, header: str, groups: list[Group]) -> Section:
     return Section(title, (header, "Projects", "Resources"), rows, (1, 2))
 
 
+def _date(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d")
+
+
 def _environment(audit: ProjectAudit) -> str:
     value = audit.project.environment
     return "" if value is None else str(value)
@@ -72,7 +77,8 @@ def sections(report: AuditReport) -> list[Section]:
     ]
     not_ok, not_ok_more = _limited(not_ok_rows, report.limit)
     empty_rows = [
-        (a.project.name, a.project.id, _environment(a), a.project.purpose) for a in report.empty()
+        (a.project.name, a.project.id, _environment(a), _date(a.project.created_at))
+        for a in report.empty()
     ]
     empty, empty_more = _limited(empty_rows, report.limit)
     result = [
@@ -94,7 +100,7 @@ def sections(report: AuditReport) -> list[Section]:
         ),
         Section(
             f"Empty projects, candidates for deletion ({_n(len(empty_rows))})",
-            ("Name", "ID", "Environment", "Purpose"),
+            ("Name", "ID", "Environment", "Created"),
             empty,
             more=empty_more,
         ),
@@ -180,17 +186,25 @@ def rich(report: AuditReport, options: RenderOptions) -> list[RenderableType]:
             caption_justify="left",
         )
         for index, header in enumerate(section.headers):
-            drawn.add_column(header, justify="right" if index in section.numeric else "left")
+            drawn.add_column(
+                header,
+                justify="right" if index in section.numeric else "left",
+                **column_style(header),
+            )
         for row in section.rows:
-            drawn.add_row(*row)
+            drawn.add_row(*(Text(cell) for cell in row))
         return drawn
 
     first, second, *rest = sections(report)
+    spaced: list[RenderableType] = []
+    for section in rest:
+        spaced += [table(section), Text("")]
     return [
         Text(headline(report), style="bold green"),
         Text("\n".join(details(report))),
         Text(""),
         Columns([table(first), table(second)], padding=(0, 4)),
-        *(table(section) for section in rest),
+        Text(""),
+        *spaced,
         Text(footer(report), style="dim"),
     ]

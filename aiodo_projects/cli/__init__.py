@@ -154,8 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parse(None if argv is None else list(argv))
     except SystemExit as exc:  # --help, --version, or a usage error argparse already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
     secret = resolve_token(args.token)
     try:
         with _logging(args.verbose, secret):

@@ -97,7 +97,7 @@ PROJECT_COLUMNS: tuple[Column[Project], ...] = (
     _project_column("Updated At", "updated_at", lambda p: readable_time(p.updated_at)),
 )
 # A list on a screen shows what tells projects apart; --format or CSV/JSON give every field.
-PROJECT_TABLE_DEFAULT = ("ID", "Name", "Purpose", "Environment", "Is Default", "Updated At")
+PROJECT_TABLE_DEFAULT = ("ID", "Name", "Environment", "Purpose")
 
 RESOURCE_COLUMNS: tuple[Column[Resource], ...] = (
     Column("URN", "urn", lambda r: r.urn, lambda r: r.urn),
@@ -136,7 +136,7 @@ def choose_columns(
     if spec is None:
         if default is None:
             return list(columns)
-        return [column for column in columns if column.header in default]
+        return [column for name in default for column in columns if column.header == name]
     chosen: list[Column[T]] = []
     for name in (part.strip() for part in spec.split(",")):
         if not name:

@@ -44,12 +44,12 @@ def _is_default(ref: str) -> bool:
 
 def subject_of(args: Namespace) -> str | None:
     """Name what a command is about, for error messages (``project 1234...``)."""
-    if getattr(args, "project", None) is not None:
-        ref = args.project
+    ref = getattr(args, "project", None)
+    if isinstance(ref, str):
         return "the default project" if _is_default(ref) else f"project {ref}"
-    projects = getattr(args, "projects", None)
-    if projects and len(projects) == 1:
-        return f"project {projects[0]}"
+    refs = getattr(args, "projects", None) if args.command == "delete" else None
+    if isinstance(refs, list) and len(refs) == 1:
+        return f"project {refs[0]}"
     return None
 
 
@@ -73,6 +73,13 @@ def _resources(items: Sequence[do.Resource], *, caption: str | None = None) -> T
     )
 
 
+def _page_args(args: Namespace) -> tuple[int, int]:
+    return (
+        1 if args.page is None else args.page,
+        20 if args.per_page is None else args.per_page,
+    )
+
+
 def _page_caption(page: do.Page[Any], number: int, per_page: int, noun: str) -> str:
     pages = max(1, math.ceil(page.total / per_page))
     return f"page {number} of {pages} ({page.total} {noun} in all)"
@@ -87,7 +94,7 @@ async def list_projects(conn: Connection, args: Namespace) -> Output:
     if args.page is None and args.per_page is None:
         projects = [project async for project in conn.client.projects.iter_all()]
         return _projects(projects, caption=_count_caption(len(projects), "projects"))
-    number, per_page = args.page or 1, args.per_page or 20
+    number, per_page = _page_args(args)
     page = await conn.client.projects.list(page=number, per_page=per_page)
     return _projects(page.items, caption=_page_caption(page, number, per_page, "projects"))
 
@@ -178,8 +185,9 @@ async def delete_projects(conn: Connection, args: Namespace) -> Output:
         try:
             await conn.client.projects.delete(project_id)
         except do.DigitalOceanError as exc:
-            if done:
-                exc.add_note(f"{len(done)} of {len(args.projects)} projects were deleted first")
+            if len(args.projects) > 1:
+                exc.add_note(f"project {project_id} was not deleted")
+                exc.add_note(f"{len(done)} of {len(args.projects)} projects were deleted before")
             raise
         done.append(Deleted(project_id))
     return Table(DELETED_COLUMNS, done, Deleted.to_dict)
@@ -192,7 +200,7 @@ async def list_resources(conn: Connection, args: Namespace) -> Output:
     if args.page is None and args.per_page is None:
         items = [resource async for resource in projects.iter_resources(ref)]
         return _resources(items, caption=_count_caption(len(items), "resources"))
-    number, per_page = args.page or 1, args.per_page or 20
+    number, per_page = _page_args(args)
     page = await projects.list_resources(ref, page=number, per_page=per_page)
     return _resources(page.items, caption=_page_caption(page, number, per_page, "resources"))
 
@@ -213,7 +221,7 @@ async def show_rate_limit(conn: Connection, _: Namespace) -> Output:
     rate_limit = conn.client.rate_limit
     if rate_limit is None:
         raise CLIError("the API answered without ratelimit-* headers")
-    return Table(RATE_LIMIT_COLUMNS, [rate_limit], rate_limit_json)
+    return Table(RATE_LIMIT_COLUMNS, [rate_limit], rate_limit_json, single=True)
 
 
 async def audit(conn: Connection, args: Namespace) -> Output:

@@ -162,9 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = add("fake-server", "serve the fake API on a loopback port until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port, 0 for any free one (8000)")
+    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     serve.add_argument(
-        "--projects", type=int, default=300, metavar="N", help="demo projects to seed (300)"
+        "--projects",
+        dest="demo_projects",
+        type=int,
+        default=300,
+        metavar="N",
+        help="demo projects to seed (300)",
     )
     serve.add_argument("--empty", action="store_true", help="seed nothing but the default project")
     serve.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="per request")

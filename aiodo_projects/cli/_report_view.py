@@ -175,7 +175,7 @@ def rich(report: AuditReport, options: RenderOptions) -> list[RenderableType]:
 
     def table(section: Section) -> RenderableType:
         if not section.rows:
-            return Text.assemble((section.title, "bold"), f": {section.empty}\n")
+            return Text.assemble((section.title, "bold"), f": {section.empty}")
         drawn = Table(
             title=section.title,
             title_style="bold",

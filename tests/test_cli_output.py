@@ -218,3 +218,8 @@ def test_importing_the_cli_does_not_import_rich_or_the_fake() -> None:
     loaded = _modules_after("import aiodo_projects.cli")
     assert "aiodo_projects.cli" in loaded
     assert not [m for m in loaded if m.startswith(("rich", "aiodo_projects.testing"))]
+
+
+def test_output_plain_table_right_aligns_number_columns() -> None:
+    text = plain_table(["Name", "Count"], [["a", "7"], ["b", "1,024"]], right=(1,))
+    assert text.splitlines() == ["Name  Count", "a         7", "b     1,024"]

@@ -129,15 +129,24 @@ def _clean(cell: str) -> str:
     return " ".join(cell.split()) if any(ch in cell for ch in "\t\r\n") else cell
 
 
-def plain_table(headers: Sequence[str] | None, rows: Sequence[Sequence[str]]) -> str:
-    """Return rows as left-aligned columns two spaces apart (with a header row if given)."""
+def plain_table(
+    headers: Sequence[str] | None, rows: Sequence[Sequence[str]], right: Sequence[int] = ()
+) -> str:
+    """Return rows as columns two spaces apart, a header row first if given.
+
+    Columns are left-aligned, except those whose index is in ``right`` (numbers).
+    """
     lines = [[_clean(cell) for cell in row] for row in ([headers] if headers else []) + list(rows)]
     if not lines:
         return ""
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+
+    def cell(index: int, text: str) -> str:
+        width = widths[index]
+        return text.rjust(width) if index in right else text.ljust(width)
+
     return "".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
-        + "\n"
+        "  ".join(cell(index, text) for index, text in enumerate(line)).rstrip() + "\n"
         for line in lines
     )
 

@@ -157,7 +157,7 @@ def plain(report: AuditReport, options: RenderOptions) -> str:
         parts.append(section.title)
         if section.rows:
             headers = section.headers if options.header else None
-            parts.append(plain_table(headers, section.rows).rstrip("\n"))
+            parts.append(plain_table(headers, section.rows, section.numeric).rstrip("\n"))
         else:
             parts.append(section.empty)
         if section.more:

@@ -71,7 +71,8 @@ def sections(report: AuditReport) -> list[Section]:
         (a.project.name, a.project.id, _environment(a), _n(a.resources)) for a in report.largest()
     )
     not_ok_rows = [
-        (a.project.name, a.project.id, r.urn, str(r.status))
+        # Project names are unique; the JSON report carries the ids too.
+        (a.project.name, str(r.status), r.urn)
         for a in report.not_ok()
         for r in a.not_ok
     ]
@@ -93,7 +94,7 @@ def sections(report: AuditReport) -> list[Section]:
         Section(
             f"Resources not ok ({_plural(len(not_ok_rows), 'resource')}"
             f" in {_plural(len(report.not_ok()), 'project')})",
-            ("Project", "ID", "Resource", "Status"),
+            ("Project", "Status", "Resource"),
             not_ok,
             more=not_ok_more,
             empty="every resource is ok",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import socket
 from typing import TYPE_CHECKING
@@ -219,7 +220,7 @@ def test_cli_an_unexpected_error_is_one_line_and_its_traceback_only_with_verbose
 def test_cli_never_prints_the_token(
     fake: FakeDigitalOcean, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(""))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
     pid = next(iter(fake.projects))
     fake.script("projects_list", 500, 401)
     outputs = []

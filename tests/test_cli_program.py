@@ -78,12 +78,18 @@ def test_program_reader_going_away_is_not_a_traceback() -> None:
     assert code in {0, 1}
 
 
-@pytest.mark.parametrize("command", [["audit"], ["list", "-o", "json"]])
+@pytest.mark.parametrize(
+    ("command", "latency"),
+    [
+        (["audit"], 0.05),  # hundreds of requests, 8 at a time
+        (["list", "-o", "json"], 1.0),  # two pages: stopped while the first is in flight
+    ],
+)
 def test_program_ctrl_c_exits_130_without_traceback_or_partial_output(
-    command: list[str],
+    command: list[str], latency: float
 ) -> None:
     with fake_in_thread(
-        lambda f: f.seed(projects=400, resources_per_project=1), latency=0.05
+        lambda f: f.seed(projects=400, resources_per_project=1), latency=latency
     ) as fake:
         with subprocess.Popen(  # noqa: S603 - our own program
             [str(BIN), "--base-url", fake.base_url, "--token", TOKEN, *command],
@@ -92,8 +98,7 @@ def test_program_ctrl_c_exits_130_without_traceback_or_partial_output(
             text=True,
             env=program_env(),
         ) as process:
-            _wait_for(lambda: fake.received() >= 1)
-            time.sleep(0.1)
+            _wait_for(lambda: fake.received() >= 1)  # the command is under way
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=30)
         requests = fake.received()

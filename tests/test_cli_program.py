@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 
-pytestmark = pytest.mark.skipif(not BIN.exists(), reason="aiodo-projects is not installed")
-
-
 def _wait_for(condition: Callable[[], bool], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while not condition():

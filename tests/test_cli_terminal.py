@@ -1,20 +1,17 @@
 """The installed program in a real terminal: what the screen shows, prompts and Ctrl-C.
 
-tmux gives the screen exactly as a user sees it (after every redraw of the progress bar);
-pexpect drives a pseudo-terminal for the interactive cases.
+pexpect runs the installed program in a pseudo-terminal; pyte, a terminal emulator, turns what
+it draws into the screen a person sees (after every redraw of the progress bar).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 import time
-import uuid
 from typing import TYPE_CHECKING
 
 import pexpect
+import pyte
 import pytest
 
 from tests.cli_support import BIN, TOKEN, fake_in_thread, program_env
@@ -23,8 +20,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from aiodo_projects.testing import FakeDigitalOcean
-
-pytestmark = pytest.mark.skipif(not BIN.exists(), reason="aiodo-projects is not installed")
 
 
 def _terminal_env() -> dict[str, str]:
@@ -50,52 +45,68 @@ def _spawn(*argv: str, rows: int = 60, columns: int = 120) -> pexpect.spawn:
     )
 
 
-@pytest.fixture
-def tmux() -> Iterator[list[str]]:
-    """A private tmux server (its own socket), killed afterwards."""
-    program = shutil.which("tmux")
-    if program is None:
-        pytest.skip("tmux is not installed")
-    command = [program, "-L", f"aiodo-test-{uuid.uuid4().hex[:8]}", "-f", os.devnull]
-    yield command
-    subprocess.run([*command, "kill-server"], capture_output=True, check=False, timeout=10)  # noqa: S603
+class Terminal:
+    """A pseudo-terminal running the program, rendered by a VT100 emulator (pyte).
+
+    The screen is what a person would see: rich's redraws of the progress bar, cursor moves
+    and colours are applied, not read as raw bytes.
+    """
+
+    def __init__(self, *argv: str, rows: int, columns: int) -> None:
+        self.child = _spawn(*argv, rows=rows, columns=columns)
+        self.screen = pyte.Screen(columns, rows)
+        self.stream = pyte.Stream(self.screen)
+
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def pump(self) -> bool:
+        """Feed what the program wrote since the last call; return False at its end."""
+        try:
+            self.stream.feed(self.child.read_nonblocking(65536, timeout=0.05))
+        except pexpect.TIMEOUT:
+            return True
+        except pexpect.EOF:
+            self.child.close()
+            return False
+        return True
 
 
-def test_terminal_fake_audit_screen_shows_the_progress_bar_and_the_report(
-    tmux: list[str],
-) -> None:
-    env = " ".join(f"{k}={v!r}" for k, v in _terminal_env().items() if k in {"PATH", "HOME"})
-    shell = f"env {env} TERM=tmux-256color {BIN} --fake audit; echo __EXIT=$?; sleep 60"
-    # Size the window first, then start the program in it: a command given to new-session
-    # can start before the detached session takes its size.
-    for step in (
-        ["new-session", "-d", "-x", "120", "-y", "150", "sleep 120"],
-        ["resize-window", "-x", "120", "-y", "150"],
-        ["respawn-pane", "-k", shell],
-    ):
-        subprocess.run([*tmux, *step], check=True, timeout=10)  # noqa: S603 - our own tmux
-    deadline = time.monotonic() + 60
-    screen = ""
-    while "__EXIT=" not in screen:
-        assert time.monotonic() < deadline, screen
-        time.sleep(0.1)
-        screen = subprocess.run(  # noqa: S603
-            [*tmux, "capture-pane", "-p"], capture_output=True, text=True, check=True, timeout=10
-        ).stdout
-    lines = screen.splitlines()
-    assert "__EXIT=0" in screen
-    # The progress bar stays on its own line at the top, full and counted.
+def test_terminal_fake_audit_screen_shows_the_progress_bar_and_the_report() -> None:
+    with fake_in_thread(lambda f: f.seed_demo(projects=300), latency=0.01) as fake:
+        terminal = Terminal(
+            "--base-url", fake.base_url, "--token", TOKEN, "audit", rows=150, columns=120
+        )
+        deadline = time.monotonic() + 60
+        midway: list[str] = []
+        while terminal.pump():
+            assert time.monotonic() < deadline, terminal.text()
+            top = terminal.lines()[0]
+            counted = re.search(r" (\d+)/301 ", top)
+            if not midway and counted and 0 < int(counted.group(1)) < 301:
+                midway = terminal.lines()
+    assert terminal.child.exitstatus == 0, terminal.text()
+    # While it ran, the bar was drawn and counting, and nothing else was on the screen.
+    assert midway, "the progress bar was never seen before the end"
+    assert midway[0].startswith("Auditing projects ━")
+    assert not any(line.strip() for line in midway[1:])
+    lines = terminal.lines()
     assert lines[0].startswith("Auditing projects ━")
     assert "301/301" in lines[0]
     assert lines[1].startswith("Audit of 301 projects and ")
     assert lines[2].startswith("Resources by type: ")
+    screen = terminal.text()
     assert any(line.startswith("Default project: Default (") for line in lines)
-    assert any("┃ Environment ┃ Projects ┃ Resources ┃" in line for line in lines)
+    assert "┃ Environment ┃ Projects ┃ Resources ┃" in screen
     assert any(line.startswith("Empty projects, candidates for deletion (") for line in lines)
     assert any(line.startswith("Resources not ok (") for line in lines)
     assert any(line.startswith("Largest projects (top 5)") for line in lines)
     assert any(" requests in " in line and "rate limit: " in line for line in lines)
     assert "Traceback" not in screen
+    assert TOKEN not in screen
 
 
 def test_terminal_audit_draws_a_rich_progress_bar_on_stderr() -> None:

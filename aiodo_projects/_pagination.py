@@ -39,16 +39,36 @@ MAX_CONCURRENCY: Final = 32
 
 
 class _Walk(Generic[T]):
-    """Follow ``links.pages.next`` one page at a time, refusing a link that loops."""
+    """Follow ``links.pages.next`` one page at a time, refusing a link that loops.
+
+    A link loops when it names a page number no higher than one already fetched of the same
+    listing (same path, same other query parameters). Remembering the highest number per
+    listing keeps this check in constant memory however long the walk; only links whose page
+    number cannot be read are remembered one by one.
+    """
 
     def __init__(self, fetch: FetchPage[T], first: URL, base: URL) -> None:
         self._fetch = fetch
         self._base = base
         self._next: URL | None = first
-        self._seen: set[Hashable] = set()
+        self._highest: dict[Hashable, int] = {}
+        self._unnumbered: set[Hashable] = set()
         self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
+
+    def _fetched(self, url: URL) -> None:
+        path, number, rest = page_key(url)
+        if number is None:
+            self._unnumbered.add((path, url.query.get("page"), rest))
+        else:
+            self._highest[path, rest] = max(number, self._highest.get((path, rest), 0))
+
+    def _repeats(self, url: URL) -> bool:
+        path, number, rest = page_key(url)
+        if number is None:
+            return (path, url.query.get("page"), rest) in self._unnumbered
+        return number <= self._highest.get((path, rest), 0)
 
     async def next_page(self) -> Page[T] | None:
         if self._broken is not None:
@@ -57,7 +77,7 @@ class _Walk(Generic[T]):
         if url is None:
             return None
         page = await self._fetch(url)
-        self._seen.add(page_key(url))
+        self._fetched(url)
         self.pages_fetched += 1
         self.total = page.total
         link = page.links.next
@@ -65,7 +85,7 @@ class _Walk(Generic[T]):
             self._next = None
         else:
             following = rebase_link(link, self._base)
-            if page_key(following) in self._seen:
+            if self._repeats(following):
                 # Yield this page, then refuse to loop: the listing cannot be trusted to end.
                 self._broken = DecodeError(
                     "the next page link repeats a page already fetched", snippet=link

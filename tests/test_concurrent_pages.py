@@ -6,12 +6,13 @@ import asyncio
 import gc
 import logging
 
+import attrs
 import pytest
 from yarl import URL
 
 import aiodo_projects as do
 from aiodo_projects._links import PageUrls, page_number
-from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator
+from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator, _Walk
 
 BASE = URL("https://api.digitalocean.com")
 FIRST = BASE / "v2" / "items" % {"page": 1, "per_page": 10}
@@ -363,3 +364,47 @@ def test_page_urls_change_only_the_page_number() -> None:
     assert (
         str(PageUrls(URL("http://127.0.0.1:8/v2/x?page=2"))(3)) == "http://127.0.0.1:8/v2/x?page=3"
     )
+
+
+async def test_paginator_loop_check_keeps_constant_memory_over_a_long_walk() -> None:
+    listing = Listing(pages=300, size=1)
+    paginator = Paginator(listing, BASE / "v2" / "items" % {"page": 1, "per_page": 1}, BASE)
+    assert len([item async for item in paginator]) == 300
+    walk = paginator._source.walk
+    assert isinstance(walk, _Walk)
+    assert len(walk._highest) == 1
+    assert not walk._unnumbered
+
+
+async def test_paginator_next_link_going_back_raises() -> None:
+    listing = Listing(pages=5)
+
+    async def back(url: URL) -> do.Page[int]:
+        page = await listing(url)
+        if page_number(url) == 3:
+            return attrs.evolve(
+                page, links=do.PageLinks(next="https://x/v2/items?page=2&per_page=10")
+            )
+        return page
+
+    paginator = Paginator(back, FIRST, BASE)
+    with pytest.raises(do.DecodeError, match="repeats"):
+        async for _ in paginator:
+            pass
+    assert listing.calls == [1, 2, 3]
+
+
+async def test_paginator_unreadable_page_numbers_are_compared_exactly() -> None:
+    def page(following: str) -> do.Page[int]:
+        return do.Page(items=(1,), total=9, links=do.PageLinks(next=following))
+
+    pages = {"a": page("https://x/v2/items?page=b"), "b": page("https://x/v2/items?page=a")}
+
+    async def fetch(url: URL) -> do.Page[int]:
+        return pages[url.query["page"]]
+
+    paginator = Paginator(fetch, BASE / "v2" / "items" % {"page": "a"}, BASE)
+    assert await paginator.__anext__() == 1
+    assert await paginator.__anext__() == 1
+    with pytest.raises(do.DecodeError, match="repeats"):
+        await paginator.__anext__()

@@ -19,11 +19,16 @@ import attrs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from aiodo_projects._ratelimit import RateLimit
+
 __all__ = [
     "Failure",
     "RetryBudget",
+    "RetryEvent",
     "RetryPolicy",
+    "WaitEvent",
     "parse_http_date",
+    "rate_limit_wait",
     "reset_in_seconds",
     "retry_after_seconds",
 ]
@@ -189,3 +194,44 @@ def retry_after_seconds(headers: Mapping[str, str], local_now: float) -> float |
 def reset_in_seconds(reset_epoch: float, headers: Mapping[str, str], local_now: float) -> float:
     """Return the seconds until ``ratelimit-reset``, by the server's ``Date`` (never negative)."""
     return max(0.0, reset_epoch - _server_now(headers, local_now))
+
+
+def rate_limit_wait(
+    headers: Mapping[str, str], rate_limit: RateLimit | None, local_now: float
+) -> float | None:
+    """Return how long a 429 asks to wait, or ``None`` when it does not say.
+
+    That is ``Retry-After``, else, when the hourly budget is spent, ``ratelimit-reset``.
+    """
+    seconds = retry_after_seconds(headers, local_now)
+    if seconds is None and rate_limit is not None and rate_limit.remaining == 0:
+        seconds = reset_in_seconds(rate_limit.reset.timestamp(), headers, local_now)
+    return seconds
+
+
+# -- what applications can meter ----------------------------------------------------------------
+
+
+@attrs.frozen
+class RetryEvent:
+    """An attempt failed and the call will try again after ``delay`` seconds.
+
+    ``attempt`` is the number of the attempt that failed (1 for the first), ``reason`` what
+    went wrong: an HTTP status such as ``"503"`` or ``"429"``, or an error class name.
+    """
+
+    method: str
+    path: str
+    attempt: int
+    reason: str
+    delay: float
+
+
+@attrs.frozen
+class WaitEvent:
+    """The rate limiter held a call for ``seconds`` before its attempt number ``attempt``."""
+
+    method: str
+    path: str
+    attempt: int
+    seconds: float

@@ -136,9 +136,10 @@ def _decode_items(body: dict[str, Any], key: str, cls: type[T]) -> tuple[T, ...]
     try:
         return tuple([hook(item, cls) for item in items])
     except _STRUCTURE_ERRORS as exc:
-        bad = next((i for i in items if not _is_valid(i, cls)), items)
+        index = next((n for n, item in enumerate(items) if not _is_valid(item, cls)), 0)
         raise DecodeError(
-            f"an item of {key!r} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(bad)
+            f"item {index} of {key!r} is not a valid {cls.__name__} ({exc!r})",
+            snippet=snippet(items[index]),
         ) from exc
 
 

@@ -34,9 +34,19 @@ def rebase_link(link: str, base: URL) -> URL:
         raise DecodeError("a page link is not a URL", snippet=link[:120]) from exc
     if not parsed.path.startswith("/"):
         raise DecodeError("a page link has no absolute path", snippet=link[:120])
-    return (
-        base.origin().with_path(parsed.raw_path, encoded=True).with_query(parsed.raw_query_string)
+    return URL.build(
+        scheme=base.scheme,
+        host=base.raw_host or "",
+        port=base.explicit_port,
+        path=parsed.raw_path,
+        query_string=parsed.raw_query_string,
+        encoded=True,
     )
+
+
+def _page_key(url: URL) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Identify a page by its path and query, whatever the order of the query's keys."""
+    return url.path, tuple(sorted(url.query.items()))
 
 
 class _Walk(Generic[T]):
@@ -46,16 +56,19 @@ class _Walk(Generic[T]):
         self._fetch = fetch
         self._base = base
         self._next: URL | None = first
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+        self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
 
     async def next_page(self) -> Page[T] | None:
+        if self._broken is not None:
+            raise self._broken
         url = self._next
         if url is None:
             return None
         page = await self._fetch(url)
-        self._seen.add(str(url))
+        self._seen.add(_page_key(url))
         self.pages_fetched += 1
         self.total = page.total
         link = page.links.next
@@ -63,8 +76,11 @@ class _Walk(Generic[T]):
             self._next = None
         else:
             following = rebase_link(link, self._base)
-            if str(following) in self._seen:
-                raise DecodeError("the next page link repeats a page already fetched", snippet=link)
+            if _page_key(following) in self._seen:
+                # Yield this page, then refuse to loop: the listing cannot be trusted to end.
+                self._broken = DecodeError(
+                    "the next page link repeats a page already fetched", snippet=link
+                )
             self._next = following
         return page
 

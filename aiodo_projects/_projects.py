@@ -67,7 +67,7 @@ class Projects:
         """
         check_page(1, per_page)
         return Paginator(
-            self._fetch_projects, self._url.with_query(per_page=per_page), self._base_url
+            self._fetch_projects, self._url.with_query(page=1, per_page=per_page), self._base_url
         )
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
@@ -166,7 +166,7 @@ class Projects:
     ) -> Paginator[Resource]:
         """Return an async iterator over every resource of a project, following page links."""
         check_page(1, per_page)
-        url = (self._project_url(project_id) / "resources").with_query(per_page=per_page)
+        url = (self._project_url(project_id) / "resources").with_query(page=1, per_page=per_page)
         return Paginator(self._fetch_resources, url, self._base_url)
 
     def iter_default_resources(self, *, per_page: int = 200) -> Paginator[Resource]:

@@ -24,7 +24,7 @@ MAX_TEXT = 255
 MAX_PER_PAGE = 200
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # https://docs.digitalocean.com/reference/api/api-reference/#tag/Project-Resources : do:<type>:<id>
-_URN = re.compile(r"do:[a-z][a-z0-9_]*:[^\s/?#][^\s?#]*")
+_URN = re.compile(r"do:[a-z][a-z0-9_]*:\S+")
 
 
 def check_project_id(project_id: object) -> str:

@@ -1,0 +1,298 @@
+"""`FakeDigitalOcean`: the in-memory Projects API on a loopback port, and its controls."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import socket
+import time
+from collections import deque
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final, Self
+
+from aiohttp import web
+
+from aiodo_projects.testing import _seed
+from aiodo_projects.testing._faults import Fault, ScriptedResponse
+from aiodo_projects.testing._limits import LimitConfig, RateLimiter
+from aiodo_projects.testing._routes import OPERATION_IDS
+from aiodo_projects.testing._server import Dispatcher, RecordedRequest, Step
+from aiodo_projects.testing._state import Store, check_fields
+from aiodo_projects.testing._wire import ApiError, timestamp
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+    from datetime import datetime
+    from types import TracebackType
+
+OWNER_UUID: Final = "5f0e8a2b9c3d4e1f8a7b6c5d4e3f2a1b0c9d8e7f"
+OWNER_ID: Final = 4242424
+
+
+def check_loopback(host: str) -> None:
+    """Refuse to listen anywhere but on a loopback address: the fake is for tests."""
+    if host == "localhost":
+        return
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ValueError(f"the fake listens only on loopback addresses, not {host!r}")
+
+
+class FakeDigitalOcean:
+    """An in-memory DigitalOcean Projects API served over HTTP on a loopback port.
+
+    It answers all 13 Projects operations as the real API does (status codes, error
+    bodies, pagination links, ``ratelimit-*`` headers), records every request, and can
+    be scripted to fail::
+
+        async with FakeDigitalOcean(token="test-token") as fake:
+            fake.add_project(name="web", purpose="Web Application")
+            fake.script("projects_create", 503, Fault.reset_after_processing())
+            async with aiohttp.ClientSession() as session:
+                headers = {"Authorization": f"Bearer {fake.token}"}
+                async with session.get(fake.base_url + "/v2/projects", headers=headers) as r:
+                    assert (await r.json())["meta"]["total"] == 2
+
+    ``clock`` drives timestamps and the rate-limit logs; ``date_skew`` makes the ``Date``
+    and ``ratelimit-reset`` headers read as if the server clock were that many seconds
+    off; ``public_url`` is the origin pagination links name instead of the request's.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = "test-token",  # noqa: S107 - a test credential
+        tokens: Iterable[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        public_url: str | None = None,
+        limits: LimitConfig | None = None,
+        latency: float = 0.0,
+        clock: Callable[[], float] = time.time,
+        date_skew: float = 0.0,
+    ) -> None:
+        check_loopback(host)
+        accepted = [token] if tokens is None else list(tokens)
+        if not accepted:
+            raise ValueError("the fake needs at least one accepted token")
+        self.token: str = accepted[0]
+        self.tokens: frozenset[str] = frozenset(accepted)
+        self.limits: LimitConfig = limits or LimitConfig()
+        self._host, self._port = host, port
+        self._clock = clock
+        self._store = Store(clock=clock, owner_uuid=OWNER_UUID, owner_id=OWNER_ID)
+        self._limiter = RateLimiter(self.limits)
+        self._dispatcher = Dispatcher(
+            store=self._store,
+            limiter=self._limiter,
+            tokens=self.tokens,
+            clock=clock,
+            date_skew=date_skew,
+            public_url=public_url.rstrip("/") if public_url else None,
+        )
+        self.latency = latency
+        self._runner: web.AppRunner | None = None
+        self._socket = socket.socket()  # replaced by the listening socket on start
+        self._socket.close()
+        self._base_url: str | None = None
+        self._seeded = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start listening (``async with`` does this)."""
+        if self._runner is not None:
+            raise RuntimeError("the fake is already running")
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", self._dispatcher.handle)
+        # Hanging requests notice `closing` within a poll, so shutdown stays short.
+        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
+        try:
+            self._socket = socket.create_server((self._host, self._port), family=family)
+            await web.SockSite(runner, self._socket).start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        host, port = self._socket.getsockname()[:2]
+        self._base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+    async def close(self) -> None:
+        """Stop listening, dropping any request still hanging; safe to call twice."""
+        runner, self._runner = self._runner, None
+        if runner is None:
+            return
+        self._dispatcher.closing.set()
+        # Stop accepting first and let connections already accepted attach to the server:
+        # closing the server under a pending accept leaks its socket (a ResourceWarning)
+        # on Python 3.11.
+        with contextlib.suppress(NotImplementedError, ValueError):
+            asyncio.get_running_loop().remove_reader(self._socket)
+        await asyncio.sleep(0)
+        await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    @property
+    def base_url(self) -> str:
+        """The root URL clients use, e.g. ``http://127.0.0.1:54321`` (no trailing slash)."""
+        if self._base_url is None:
+            raise RuntimeError("the fake is not running: use `async with` or `await start()`")
+        return self._base_url
+
+    @property
+    def latency(self) -> float:
+        """Seconds of delay before every answer; settable at any time."""
+        return self._dispatcher.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError("latency must not be negative")
+        self._dispatcher.latency = seconds
+
+    # -- state ------------------------------------------------------------------------
+
+    @property
+    def projects(self) -> Mapping[str, dict[str, Any]]:
+        """Id -> project JSON, in listing order (a read-only view: change state via HTTP)."""
+        return MappingProxyType(self._store.projects)
+
+    @property
+    def default_project_id(self) -> str:
+        """The id of the default project (one exists from the start)."""
+        return self._store.default_id
+
+    def resources_of(self, project_id: str) -> list[dict[str, Any]]:
+        """Return the resources of a project (``"default"`` names the default project)."""
+        return list(self._store.resources[self._resolve(project_id)].values())
+
+    def add_project(
+        self,
+        *,
+        name: str = "web",
+        purpose: str = "Web Application",
+        description: str = "",
+        environment: str | None = "Production",
+        is_default: bool = False,
+        created_at: str | datetime | None = None,
+    ) -> dict[str, Any]:
+        """Add a project directly (validated like a create); return its JSON.
+
+        ``environment=None`` leaves the key out, as for a project created without one.
+        """
+        fields: dict[str, Any] = {"name": name, "purpose": purpose, "description": description}
+        if environment is not None:
+            fields["environment"] = environment
+        try:
+            check_fields(fields, required=("name", "purpose"))
+            return self._store.insert(**fields, is_default=is_default, created_at=_when(created_at))
+        except ApiError as exc:
+            raise ValueError(exc.message) from None
+
+    def add_resource(
+        self,
+        project_id: str,
+        urn: str,
+        *,
+        status: str = "ok",
+        assigned_at: str | datetime | None = None,
+    ) -> dict[str, Any]:
+        """Put a resource in a project (moving it from any other); return its JSON."""
+        pid = self._resolve(project_id)
+        try:
+            return self._store.add_resource(pid, urn, status=status, assigned_at=_when(assigned_at))
+        except ApiError as exc:
+            raise ValueError(exc.message) from None
+
+    def seed(self, projects: int = 1000, resources_per_project: int = 0) -> list[dict[str, Any]]:
+        """Add numbered projects (``project-00001``, ...) fast; deterministic but for ids."""
+        added = _seed.numbered(self._store, self._seeded, projects, resources_per_project)
+        self._seeded += projects
+        return added
+
+    def seed_demo(self, projects: int = 300, seed: int = 0) -> list[dict[str, Any]]:
+        """Add realistic demo projects and resources, the same for the same ``seed``."""
+        return _seed.demo(self._store, projects, seed)
+
+    # -- scripts and observation --------------------------------------------------------
+
+    def script(self, operation: str, *steps: int | ScriptedResponse | Fault) -> None:
+        """Make the next requests to ``operation`` answer these steps, in order.
+
+        An int status answers a DigitalOcean-shaped error (a 2xx means "behave
+        normally"); a `ScriptedResponse` answers exactly that; a `Fault` misbehaves.
+        Normal behaviour resumes once the steps are used up.
+        """
+        if operation not in OPERATION_IDS:
+            raise ValueError(f"unknown operation {operation!r}: use the spec's operationId")
+        for step in steps:
+            if isinstance(step, bool) or not isinstance(step, int | ScriptedResponse | Fault):
+                raise TypeError(f"a step is an int, ScriptedResponse or Fault, not {step!r}")
+            if isinstance(step, int) and not 100 <= step <= 599:  # noqa: PLR2004
+                raise ValueError(f"{step} is not an HTTP status")
+        queue: deque[Step] = self._dispatcher.scripts.setdefault(operation, deque())
+        queue.extend(steps)
+
+    def clear_script(self, operation: str | None = None) -> None:
+        """Forget scripted steps not yet played (of one operation, or all)."""
+        if operation is None:
+            self._dispatcher.scripts.clear()
+        else:
+            self._dispatcher.scripts.pop(operation, None)
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received, in order."""
+        return self._dispatcher.requests
+
+    def received(self, operation: str | None = None) -> int:
+        """How many requests arrived (for one operationId, or all)."""
+        requests = self._dispatcher.requests
+        if operation is None:
+            return len(requests)
+        return sum(1 for request in requests if request.operation == operation)
+
+    def processed_writes(self, operation: str | None = None) -> int:
+        """How many POST/PUT/PATCH/DELETE requests were carried out (answered 2xx or not)."""
+        processed = self._dispatcher.processed
+        return processed.total() if operation is None else processed[operation]
+
+    def set_remaining(
+        self, remaining: int, *, token: str | None = None, reset_in: float | None = None
+    ) -> None:
+        """Pretend the hourly budget is down to ``remaining`` requests.
+
+        The pretend requests expire ``reset_in`` seconds from now (default: a whole
+        hourly window), which is what ``ratelimit-reset`` then reports.
+        """
+        window = self.limits.hour_window
+        self._limiter.set_remaining(
+            token or self.token, remaining, self._clock(), window if reset_in is None else reset_in
+        )
+
+    def _resolve(self, project_id: str) -> str:
+        try:
+            return self._store.resolve(project_id)
+        except ApiError:
+            raise KeyError(project_id) from None
+
+
+def _when(value: str | datetime | None) -> str | None:
+    return value if value is None or isinstance(value, str) else timestamp(value.timestamp())

@@ -1,0 +1,63 @@
+"""Shared fixtures: a running fake API, a client pointed at it, and a working aioresponses."""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, Any
+from unittest import mock
+
+import aiohttp
+import pytest
+from aioresponses import aioresponses
+
+import aiodo_projects as do
+from aiodo_projects.testing import FakeDigitalOcean
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+TOKEN = "dop_v1_test_token_0123456789abcdef"
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDigitalOcean]:
+    """A running fake API holding only the default project."""
+    async with FakeDigitalOcean(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+async def client(fake: FakeDigitalOcean) -> AsyncIterator[do.Client]:
+    """A client pointed at the fake."""
+    async with do.Client(token=TOKEN, base_url=fake.base_url) as api:
+        yield api
+
+
+class _CompatResponse(aiohttp.ClientResponse):
+    """A ClientResponse that aioresponses 0.7.9 can build on aiohttp 3.14.
+
+    aiohttp 3.14 made ``stream_writer`` a required argument and aioresponses does not pass it
+    (pnuckowski/aioresponses#289, fixed by the open PR #288). Remove this shim once a fixed
+    aioresponses is released.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if "stream_writer" in _RESPONSE_PARAMETERS:
+            kwargs.setdefault("stream_writer", mock.Mock(output_size=0))
+        super().__init__(*args, **kwargs)
+
+
+_RESPONSE_PARAMETERS = inspect.signature(aiohttp.ClientResponse.__init__).parameters
+
+
+class _Mocked(aioresponses):
+    def add(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("response_class", _CompatResponse)
+        super().add(*args, **kwargs)
+
+
+@pytest.fixture
+def mocked() -> Iterator[aioresponses]:
+    """aioresponses with the aiohttp 3.14 shim; loopback passes through to real servers."""
+    with _Mocked(passthrough=["http://127.0.0.1"]) as mocker:
+        yield mocker

@@ -1,0 +1,146 @@
+"""The paginator, driven by a stub fetch function (no HTTP)."""
+
+from __future__ import annotations
+
+import pytest
+from yarl import URL
+
+import aiodo_projects as do
+from aiodo_projects._pagination import Paginator, rebase_link
+
+BASE = URL("https://api.digitalocean.com")
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        (
+            "https://api.digitalocean.com/v2/projects?page=2&per_page=20",
+            "https://api.digitalocean.com/v2/projects?page=2&per_page=20",
+        ),
+        (
+            "https://evil.example/v2/projects?page=2",
+            "https://api.digitalocean.com/v2/projects?page=2",
+        ),
+        (
+            "http://127.0.0.1:9/v2/projects/default/resources?page=3",
+            "https://api.digitalocean.com/v2/projects/default/resources?page=3",
+        ),
+        ("/v2/projects?page=4", "https://api.digitalocean.com/v2/projects?page=4"),
+        (
+            "https://user:pw@evil.example:444/v2/projects?page=5#frag",
+            "https://api.digitalocean.com/v2/projects?page=5",
+        ),
+        (
+            "https://x/v2/projects?page=2&name=a%20b%2Fc",
+            "https://api.digitalocean.com/v2/projects?page=2&name=a%20b/c",
+        ),
+    ],
+)
+def test_rebase_link_keeps_path_and_query_on_base_origin(link: str, expected: str) -> None:
+    assert str(rebase_link(link, BASE)) == expected
+
+
+def test_rebase_link_keeps_base_port_and_scheme() -> None:
+    base = URL("http://127.0.0.1:8080/")
+    assert str(rebase_link("https://other:1/v2/projects?page=2", base)) == (
+        "http://127.0.0.1:8080/v2/projects?page=2"
+    )
+
+
+@pytest.mark.parametrize("link", ["page=2", "", "mailto:someone", "https://[::1"])
+def test_rebase_link_rejects_links_without_a_path(link: str) -> None:
+    with pytest.raises(do.DecodeError):
+        rebase_link(link, BASE)
+
+
+def _pages(count: int, per_page: int) -> dict[str, do.Page[int]]:
+    pages: dict[str, do.Page[int]] = {}
+    for number in range(1, count + 1):
+        url = f"https://api.digitalocean.com/v2/items?page={number}"
+        following = f"https://elsewhere/v2/items?page={number + 1}" if number < count else None
+        items = tuple(range((number - 1) * per_page, number * per_page))
+        pages[url] = do.Page(
+            items=items, total=count * per_page, links=do.PageLinks(next=following)
+        )
+    return pages
+
+
+class StubFetch:
+    def __init__(self, pages: dict[str, do.Page[int]]) -> None:
+        self.pages = pages
+        self.calls: list[str] = []
+
+    async def __call__(self, url: URL) -> do.Page[int]:
+        self.calls.append(str(url))
+        return self.pages[str(url)]
+
+
+FIRST = BASE / "v2" / "items" % {"page": 1}
+
+
+async def test_paginator_yields_every_item_in_order() -> None:
+    fetch = StubFetch(_pages(4, 3))
+    paginator = Paginator(fetch, FIRST, BASE)
+    assert paginator.total is None
+    assert [item async for item in paginator] == list(range(12))
+    assert paginator.total == 12
+    assert paginator.pages_fetched == 4
+    assert all(call.startswith("https://api.digitalocean.com/") for call in fetch.calls)
+    with pytest.raises(StopAsyncIteration):
+        await paginator.__anext__()
+
+
+async def test_paginator_pages_yields_whole_pages_from_the_start() -> None:
+    fetch = StubFetch(_pages(3, 2))
+    paginator = Paginator(fetch, FIRST, BASE)
+    first = await paginator.__anext__()
+    assert first == 0
+    pages = [page.items async for page in paginator.pages()]
+    assert pages == [(0, 1), (2, 3), (4, 5)]
+
+
+async def test_paginator_break_early_fetches_no_more() -> None:
+    fetch = StubFetch(_pages(5, 10))
+    async for item in Paginator(fetch, FIRST, BASE):
+        if item == 12:
+            break
+    assert len(fetch.calls) == 2
+
+
+async def test_paginator_follows_next_past_an_empty_page() -> None:
+    pages = _pages(3, 2)
+    url = "https://api.digitalocean.com/v2/items?page=2"
+    pages[url] = do.Page(items=(), total=4, links=pages[url].links)
+    assert [item async for item in Paginator(StubFetch(pages), FIRST, BASE)] == [0, 1, 4, 5]
+
+
+async def test_paginator_repeating_next_link_raises() -> None:
+    pages = _pages(3, 1)
+    url = "https://api.digitalocean.com/v2/items?page=3"
+    pages[url] = do.Page(items=(2,), total=3, links=do.PageLinks(next="https://x/v2/items?page=2"))
+    paginator = Paginator(StubFetch(pages), FIRST, BASE)
+    seen = [await paginator.__anext__() for _ in range(3)]
+    assert seen == [0, 1, 2]
+    with pytest.raises(do.DecodeError, match="repeats"):
+        await paginator.__anext__()
+
+
+async def test_paginator_propagates_a_failing_page() -> None:
+    fetch = StubFetch(_pages(2, 1))
+    del fetch.pages["https://api.digitalocean.com/v2/items?page=2"]
+    paginator = Paginator(fetch, FIRST, BASE)
+    assert await paginator.__anext__() == 0
+    with pytest.raises(KeyError):
+        await paginator.__anext__()
+
+
+async def test_paginator_repeat_detection_ignores_query_order() -> None:
+    page = do.Page(
+        items=(1,), total=1, links=do.PageLinks(next="https://x/v2/items?per_page=1&page=1")
+    )
+    fetch = StubFetch({"https://api.digitalocean.com/v2/items?page=1&per_page=1": page})
+    paginator = Paginator(fetch, BASE / "v2" / "items" % {"page": 1, "per_page": 1}, BASE)
+    assert await paginator.__anext__() == 1
+    with pytest.raises(do.DecodeError, match="repeats"):
+        await paginator.__anext__()

@@ -1,0 +1,81 @@
+"""Run the README's Python code against the fake API (a real token is never needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import pathlib
+import re
+import threading
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+import aiodo_projects as do
+from aiodo_projects.testing import FakeDigitalOcean
+from tests.conftest import TOKEN
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+README = pathlib.Path(__file__).parent.parent / "README.rst"
+BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)", re.MULTILINE)
+
+
+def python_blocks() -> list[str]:
+    blocks = []
+    for match in BLOCK.finditer(README.read_text()):
+        lines = match.group(1).splitlines()
+        blocks.append("\n".join(line[4:] for line in lines) + "\n")
+    return blocks
+
+
+@contextlib.contextmanager
+def fake_in_thread() -> Iterator[FakeDigitalOcean]:
+    """Run a fake on its own loop in a thread, so README code can call asyncio.run()."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    stop = asyncio.Event()
+    holder: list[FakeDigitalOcean] = []
+
+    async def serve() -> None:
+        async with FakeDigitalOcean(token=TOKEN) as server:
+            holder.append(server)
+            ready.set()
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
+    thread.start()
+    try:
+        assert ready.wait(10)
+        yield holder[0]
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)
+        loop.close()
+
+
+def test_readme_has_python_examples() -> None:
+    assert len(python_blocks()) >= 2
+
+
+@pytest.mark.parametrize("index", range(len(python_blocks())))
+def test_readme_python_block_runs_against_the_fake(
+    index: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fake_in_thread() as fake:
+        monkeypatch.setenv("DIGITALOCEAN_TOKEN", TOKEN)
+        real_client = do.Client
+
+        @functools.wraps(real_client)
+        def client_on_fake(*args: Any, **kwargs: Any) -> do.Client:
+            kwargs.setdefault("base_url", fake.base_url)
+            return real_client(*args, **kwargs)
+
+        monkeypatch.setattr(do, "Client", client_on_fake)
+        code = python_blocks()[index]
+        exec(compile(code, f"README.rst block {index}", "exec"), {"__name__": "readme"})  # noqa: S102
+        out = capsys.readouterr().out
+    assert out.strip()
+    assert TOKEN not in out

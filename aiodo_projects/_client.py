@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import aiohttp
 import attrs
@@ -76,11 +76,15 @@ def _limiter(
     base_url: URL,
     token: str,
     *,
-    choice: Limiter | bool | None,
+    choice: Limiter | bool | Literal["auto"] | None,
     limit: int,
     window: float,
     hourly: bool,
 ) -> Limiter | None:
+    if choice == "auto":
+        # DigitalOcean's limits do not apply to a loopback server (the embedded fake, a local
+        # mock), which is the only kind plain http may reach: there the limiter is opt-in.
+        choice = not _is_loopback(base_url.host)
     if choice is None or choice is False:
         return None
     if choice is True:
@@ -92,7 +96,8 @@ def _limiter(
             raise ValidationError(str(exc)) from None
     if not isinstance(choice, Limiter):
         raise ValidationError(
-            "rate_limiter must be True, False, None or an object with acquire, release and pause"
+            "rate_limiter must be 'auto', True, False, None or an object with acquire, release"
+            " and pause"
         )
     return choice
 
@@ -115,10 +120,12 @@ class Client:
 
     - ``max_retries`` (default 3; 0 turns retries off) or a whole ``retry_policy``
       (:class:`RetryPolicy`: backoff, statuses, per-attempt timeout, retry budget).
-    - ``rate_limiter``: ``True`` (default) shares one :class:`TokenBucketLimiter` among every
-      client of this token in the process, sized by ``burst_limit`` requests per
+    - ``rate_limiter``: ``True`` shares one :class:`TokenBucketLimiter` among every client of
+      this token and origin in the process, sized by ``burst_limit`` requests per
       ``burst_window`` seconds and, with ``hourly_limit``, the hourly budget DigitalOcean
-      reports; ``False`` or ``None`` turns it off; or pass any :class:`Limiter`.
+      reports; ``False`` or ``None`` turns it off; or pass any :class:`Limiter`. The default,
+      ``"auto"``, is ``True`` except for a loopback ``base_url`` (the embedded fake), where
+      DigitalOcean's limits do not apply.
     - ``max_rate_limit_wait``: a rate-limit wait longer than this (seconds) raises
       :class:`RateLimitError` at once instead of sleeping.
     - ``on_retry`` and ``on_wait`` are called with a :class:`RetryEvent` before each retry
@@ -136,7 +143,7 @@ class Client:
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
-        rate_limiter: Limiter | bool | None = True,
+        rate_limiter: Limiter | bool | Literal["auto"] | None = "auto",
         burst_limit: int = DEFAULT_BURST_LIMIT,
         burst_window: float = DEFAULT_BURST_WINDOW,
         hourly_limit: bool = True,

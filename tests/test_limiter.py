@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from virtual_clock import VirtualTimeLoop, run_virtual
 
 from aiodo_projects._limiter import (
     Limiter,
@@ -21,6 +20,7 @@ from aiodo_projects._limiter import (
     token_key,
 )
 from aiodo_projects._ratelimit import RateLimit
+from tests.virtual_clock import VirtualTimeLoop, run_virtual
 
 
 def make_limiter(

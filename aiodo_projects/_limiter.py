@@ -156,7 +156,7 @@ class TokenBucketLimiter:
             if self._queue:
                 self._drop_dead_head()
             if not self._queue and buckets.delay(now) == 0.0:
-                buckets.take(now)
+                buckets.take()
                 return
             imposed = buckets.blocking_wait(now)
             if imposed > max_wait:
@@ -185,7 +185,7 @@ class TokenBucketLimiter:
                 if self._queue[0] is waiter:
                     delay = buckets.delay(now)
                     if delay == 0.0:
-                        buckets.take(now)
+                        buckets.take()
                         self._leave(waiter)
                         return
                 if waiter.future.done():

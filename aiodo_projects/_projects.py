@@ -5,6 +5,7 @@ Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from aiodo_projects._convert import decode_page, decode_resources, decode_single
@@ -16,7 +17,7 @@ from aiodo_projects._validation import (
     check_project_id,
     check_urns,
 )
-from aiodo_projects.errors import ValidationError
+from aiodo_projects.errors import AmbiguousWriteError, DigitalOceanError, ValidationError
 from aiodo_projects.models import Environment, Page, Project, Resource
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from aiodo_projects._session import APISession
 
 __all__ = ["ProjectFields", "Projects"]
+
+logger = logging.getLogger("aiodo_projects")
 
 
 class ProjectFields(TypedDict, total=False):
@@ -81,11 +84,18 @@ class Projects:
         description: str | None = None,
         environment: Environment | str | None = None,
         resources: Iterable[str] | None = None,
+        reconcile: bool = False,
     ) -> Project:
         """Create a project (``POST /v2/projects``), then assign ``resources`` to it if given.
 
         Only the fields given are sent. DigitalOcean needs two calls to create a project with
         resources; this method makes both and returns the new project.
+
+        A create is never sent twice: when its outcome is unknown (a 5xx, a connection lost
+        once sent, a timeout) it raises :class:`AmbiguousWriteError`. With ``reconcile=True``
+        it then looks the project up by its name (unique in an account) and returns it if it
+        exists; if none does, it still raises, since a request held up on the way could land
+        later, and posting again is the caller's decision.
         """
         body = check_project_fields(
             {
@@ -97,15 +107,45 @@ class Projects:
             required=("name", "purpose"),
         )
         urns = None if resources is None else check_urns(resources)
-        project = decode_single(
-            await self._api.request("POST", self._url, body=body), "project", Project
-        )
+        try:
+            data = await self._api.request("POST", self._url, body=body)
+        except AmbiguousWriteError as exc:
+            if not reconcile:
+                raise
+            project = await self._reconcile(body, exc)
+        else:
+            project = decode_single(data, "project", Project)
         if urns:
             try:
                 await self.assign_resources(project.id, urns)
             except Exception as exc:
                 exc.add_note(f"project {project.id} was created; assigning its resources failed")
                 raise
+        return project
+
+    async def _reconcile(self, body: dict[str, object], ambiguous: AmbiguousWriteError) -> Project:
+        """Find the project an ambiguous create may have made, or raise ``ambiguous``."""
+        name = body["name"]
+        try:
+            found = [project async for project in self.iter_all() if project.name == name]
+        except DigitalOceanError as exc:
+            ambiguous.add_note(f"looking the project up by name failed too: {exc}")
+            raise ambiguous from ambiguous.__cause__
+        if not found:
+            ambiguous.add_note(
+                f"no project named {name!r} exists: the create was not processed so far, but a"
+                " request held up on the way could still land; it was not sent again"
+            )
+            raise ambiguous from ambiguous.__cause__
+        project = found[0]
+        for field in ("description", "environment"):
+            if field in body and body[field] != getattr(project, field):
+                ambiguous.add_note(
+                    f"project {project.id} is named {name!r} but its {field} differs from the"
+                    " one requested: it may predate this create"
+                )
+                raise ambiguous from ambiguous.__cause__
+        logger.debug("an ambiguous create of %r was reconciled: project %s", name, project.id)
         return project
 
     async def get(self, project_id: str | uuid.UUID) -> Project:

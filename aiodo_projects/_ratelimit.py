@@ -54,9 +54,12 @@ class Buckets:
     Times are seconds on one monotonic clock that the caller passes in, so the logic is
     tested with a fake clock. Not thread-safe: the async limiter holds a lock around it.
 
-    *Burst*: ``limit`` tokens, and each spent token returns exactly ``window`` seconds after
-    it was spent, so at most ``limit`` sends happen in any trailing ``window`` seconds, which
-    is what DigitalOcean's per-minute sliding log enforces.
+    *Burst*: ``limit`` tokens. A send spends one, and it returns exactly ``window`` seconds
+    after that attempt ended. DigitalOcean's per-minute limit is a sliding log of arrivals,
+    and a request arrives at the latest when its answer comes back, so the same token is never
+    used twice within ``window`` seconds of the server's log: at most ``limit`` requests are
+    ever counted in any trailing window. (Counting from the send instead would let network
+    jitter put ``limit + 1`` arrivals in one window.)
 
     *Hourly*: the budget the server reports. ``remaining`` is the lowest ``ratelimit-remaining``
     of the newest reports (a report is newer when its ``ratelimit-reset`` is later, or equal
@@ -74,7 +77,7 @@ class Buckets:
         "_remaining",
         "_reset_at",
         "_reset_epoch",
-        "_sent",
+        "_returns",
         "in_flight",
         "limit",
         "paused_until",
@@ -90,7 +93,7 @@ class Buckets:
         self.limit = limit
         self.window = window
         self._hourly = hourly
-        self._sent: deque[float] = deque()
+        self._returns: deque[float] = deque()  # when tokens of ended attempts come back
         self.in_flight = 0
         self.paused_until = -math.inf
         self.probing = hourly  # no answer seen yet
@@ -108,15 +111,15 @@ class Buckets:
 
         ``math.inf`` means the wait ends only when a send in flight is answered.
         """
-        sent = self._sent
-        cutoff = now - self.window
+        returns = self._returns
         # A timer may fire a hair early (clock resolution, float rounding): a token due back
         # within a microsecond counts as back, rather than costing another loop round trip.
-        while sent and sent[0] <= cutoff + _RESOLUTION:
-            sent.popleft()
+        while returns and returns[0] <= now + _RESOLUTION:
+            returns.popleft()
         wait = self.paused_until - now
-        if len(sent) >= self.limit:
-            wait = max(wait, sent[0] - cutoff)
+        if self.in_flight + len(returns) >= self.limit:
+            # The next token back is the oldest returning one, or one still in flight.
+            wait = max(wait, returns[0] - now if returns else math.inf)
         if self._hourly:
             wait = max(wait, self._hourly_delay(now))
         return wait if wait > _RESOLUTION else 0.0
@@ -150,9 +153,8 @@ class Buckets:
             wait = max(wait, reset_at - now)
         return max(wait, 0.0)
 
-    def take(self, now: float) -> None:
-        """Spend one token of each bucket for a send at ``now`` (after ``delay`` gave 0)."""
-        self._sent.append(now)
+    def take(self) -> None:
+        """Spend one token of each bucket for a send (after ``delay`` gave 0)."""
         self.in_flight += 1
 
     def done(
@@ -171,7 +173,9 @@ class Buckets:
         server's own clock. An answer without them still counted against the server's
         budget, so a known budget goes down by one.
         """
-        self.in_flight = max(0, self.in_flight - 1)
+        if self.in_flight > 0:
+            self.in_flight -= 1
+            self._returns.append(now + self.window)
         if not answered:
             return  # nothing learned; while probing, the next send probes
         self.probing = False

@@ -190,7 +190,14 @@ class APISession:
         """
         response = await self._attempt(method, url, payload)
         if 200 <= response.status < 300:  # noqa: PLR2004
-            return self._decode_success(method, url, response)
+            try:
+                return self._decode_success(method, url, response)
+            except DecodeError as exc:
+                if method in self.retrier.policy.idempotent_methods:
+                    raise
+                # A write the server accepted but whose result is unreadable: what it made
+                # (which project, which id) is unknown, so the outcome is ambiguous.
+                raise ambiguous(method, url.path, exc) from exc
         error = self.status_error(response)
         failure = self.retrier.status_failure(method, response.status)
         if failure is None:

@@ -289,7 +289,6 @@ async def test_create_is_retried_when_the_connection_failed_before_sending(
 
 
 async def test_tls_failure_is_not_retried(mocked: aioresponses) -> None:
-    key = aiohttp.client_reqrep.ConnectionKey("api.example.test", 443, True, True, None, None, None)
     mocked.get(
         "https://api.example.test/v2/projects/default",
         exception=aiohttp.ClientConnectorSSLError(KEY, OSError(1, "bad handshake")),

@@ -73,12 +73,9 @@ class Retrier:
         self._on_wait = on_wait
 
     async def acquire(
-        self, method: str, path: str, *, attempt: int, deadline: asyncio.Timeout
+        self, limiter: Limiter, method: str, path: str, *, attempt: int, deadline: asyncio.Timeout
     ) -> None:
         """Wait for the limiter's permission, within the ceiling and the call's deadline."""
-        limiter = self.limiter
-        if limiter is None:
-            return
         loop = asyncio.get_running_loop()
         started = loop.time()
         left = (deadline.when() or started) - started

@@ -140,7 +140,9 @@ class APISession:
                 while True:
                     attempt += 1
                     if self.limiter is not None:
-                        await retrier.acquire(method, url.path, attempt=attempt, deadline=deadline)
+                        await retrier.acquire(
+                            self.limiter, method, url.path, attempt=attempt, deadline=deadline
+                        )
                     sending = True
                     try:
                         result = await self._try_once(method, url, payload)
@@ -221,11 +223,9 @@ class APISession:
         self, method: str, url: URL, payload: bytes | None, seconds: float
     ) -> Response:
         try:
-            async with asyncio.timeout(seconds) as bound:
+            async with asyncio.timeout(seconds):
                 return await self._send(method, url, payload)
-        except TimeoutError as exc:
-            if not bound.expired():
-                raise
+        except TimeoutError as exc:  # only the bound raises it: _send turns aiohttp's into _Failed
             error = APITimeoutError(f"{method} {url.path}: no answer within {seconds:g} s")
             error.__cause__ = exc
             raise _Failed(Failure.TIMEOUT, error) from exc

@@ -356,3 +356,47 @@ def test_limiter_wakes_the_waiter_behind_a_dead_head() -> None:
     asyncio.run(asyncio.wait_for(two_waiters(), 2.0))
     assert limiter.waiting == 0
     del task
+
+
+def test_limiter_wakes_a_waiter_on_another_thread_from_outside_any_loop() -> None:
+    """pause() and release() from plain threads wake waiters on their own loop."""
+    limiter = TokenBucketLimiter(limit=1, window=0.05, hourly=False)
+    queued = threading.Event()
+    result: list[float] = []
+
+    async def waiter() -> None:
+        await limiter.acquire(60.0)
+        limiter.release(answered=True)
+        task = asyncio.create_task(limiter.acquire(60.0))
+        await asyncio.sleep(0)
+        assert limiter.waiting == 1
+        queued.set()
+        started = time.monotonic()
+        await asyncio.wait_for(task, 5.0)
+        result.append(time.monotonic() - started)
+
+    thread = threading.Thread(target=asyncio.run, args=(waiter(),))
+    thread.start()
+    assert queued.wait(5.0)
+    limiter.pause(0.2)  # no running loop here: the wake-up crosses threads
+    thread.join(5.0)
+    assert result
+    assert result[0] >= 0.15
+
+
+def test_limiter_release_drops_a_head_whose_loop_closed() -> None:
+    limiter = TokenBucketLimiter(limit=1, window=60.0, hourly=False)
+    dead = VirtualTimeLoop()
+
+    async def take_and_queue() -> None:
+        await limiter.acquire(60.0)
+        await limiter.acquire(60.0)  # queued behind the token in flight
+
+    task = dead.create_task(take_and_queue())
+    task._log_destroy_pending = False  # type: ignore[attr-defined] # abandoned on purpose
+    dead.run_until_complete(asyncio.sleep(0))
+    assert limiter.waiting == 1
+    dead.close()
+    limiter.release(answered=True)  # waking the head fails on its closed loop: dropped
+    assert limiter.waiting == 0
+    del task

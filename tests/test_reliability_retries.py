@@ -435,3 +435,104 @@ async def test_deadline_backoff_that_would_outlast_the_timeout_is_not_slept(
                 await api.projects.get_default()
     assert time.monotonic() - started < 1.5
     assert any("timeout would pass" in note for note in info.value.__notes__)
+
+
+# -- edges ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (aiohttp.ClientConnectorSSLError(KEY, OSError(1, "handshake")), None),
+        (aiohttp.ClientConnectorCertificateError(KEY, ValueError("bad cert")), None),
+        (aiohttp.ClientConnectorError(KEY, OSError(111, "refused")), "not_sent"),
+        (aiohttp.ConnectionTimeoutError(), "not_sent"),
+        (aiohttp.SocketTimeoutError(), "timeout"),
+        (aiohttp.ServerDisconnectedError(), "lost"),
+        (aiohttp.ClientOSError(104, "reset"), "lost"),
+        (aiohttp.ClientPayloadError("truncated"), "lost"),
+    ],
+)
+def test_transport_failures_are_classified(
+    error: aiohttp.ClientError, expected: str | None
+) -> None:
+    from aiodo_projects._session import _classify  # noqa: PLC0415
+
+    failure = _classify(error)
+    assert (failure.value if failure else None) == expected
+
+
+async def test_socket_timeout_of_an_attempt_is_retried_as_a_timeout(mocked: aioresponses) -> None:
+    url = "https://api.example.test/v2/projects/default"
+    mocked.get(url, exception=aiohttp.SocketTimeoutError("read timed out"))
+    body = {"project": {"id": "4e1bfbc3-dc3e-41f2-a18f-1b4d7ba71679", "name": "default"}}
+    mocked.get(url, payload=body)
+    retries: list[do.RetryEvent] = []
+    async with do.Client(
+        token=TOKEN,
+        base_url="https://api.example.test",
+        retry_policy=FAST,
+        rate_limiter=False,
+        on_retry=retries.append,
+    ) as api:
+        await api.projects.get_default()
+    assert [e.reason for e in retries] == ["APITimeoutError"]
+
+
+async def test_rate_limited_without_retry_after_backs_off(fake: FakeDigitalOcean) -> None:
+    fake.script(
+        "projects_get_default",
+        ScriptedResponse(status=429, json={"id": "too_many_requests", "message": "m"}),
+    )
+    retries: list[do.RetryEvent] = []
+    policy = do.RetryPolicy(backoff_base=0.01)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, retry_policy=policy, on_retry=retries.append
+    ) as api:
+        await api.projects.get_default()
+    assert [(e.reason, e.delay) for e in retries] == [("429", 0.01)]
+
+
+async def test_rate_limited_with_no_budget_left_waits_for_ratelimit_reset(
+    fake: FakeDigitalOcean,
+) -> None:
+    exhausted = {
+        "ratelimit-limit": "5000",
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": str(int(time.time()) + 3600),
+    }
+    fake.script(
+        "projects_get_default",
+        ScriptedResponse(status=429, json={"id": "too_many_requests", "message": "m"},
+                         headers=exhausted),
+    )  # fmt: skip
+    async with do.Client(token=TOKEN, base_url=fake.base_url) as api:
+        with pytest.raises(do.RateLimitError) as info:
+            await api.projects.get_default()
+    assert info.value.retry_after == pytest.approx(3600, abs=2)
+
+
+async def test_call_deadline_inside_a_longer_attempt_timeout_is_the_calls(
+    fake: FakeDigitalOcean,
+) -> None:
+    fake.script("projects_get_default", Fault.hang())
+    policy = do.RetryPolicy(attempt_timeout=5.0)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, timeout=0.2, retry_policy=policy
+    ) as api:
+        with pytest.raises(do.APITimeoutError, match=r"did not complete within 0\.2 s"):
+            await api.projects.get_default()
+
+
+async def test_a_timeout_error_that_is_not_the_deadline_passes_through(
+    fake: FakeDigitalOcean,
+) -> None:
+    def meter(_: do.RetryEvent) -> None:
+        raise TimeoutError("the metering backend timed out")
+
+    fake.script("projects_get_default", 503)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, retry_policy=FAST, on_retry=meter
+    ) as api:
+        with pytest.raises(TimeoutError, match="metering backend"):
+            await api.projects.get_default()

@@ -24,7 +24,8 @@ RATE = {"ratelimit-limit": "5000", "ratelimit-remaining": "4999", "ratelimit-res
 
 @pytest.fixture
 async def client() -> Any:
-    async with do.Client(token=TOKEN, base_url=BASE) as api:
+    fast = do.RetryPolicy(backoff_base=0.001, backoff_cap=0.002)
+    async with do.Client(token=TOKEN, base_url=BASE, retry_policy=fast) as api:
         yield api
 
 

@@ -12,7 +12,8 @@ Choices where DigitalOcean's behaviour is not documented: a project created with
 ``is_default: false`` is ignored on the default project (there is always one); deleting
 the default project is a 412; a URN not shaped ``do:<type>:<id>`` is a 422; a wrong JSON
 type is a 422 while a missing or unparsable body is a 400; invalid ``page``/``per_page``
-values are a 400; a single page of results has ``"links": {}``.
+values are a 400; a single page of results has ``"links": {}``; like DigitalOcean, a
+DELETE whose ``Content-Type`` is not JSON is a 415.
 """
 
 from aiodo_projects.testing._fake import FakeDigitalOcean

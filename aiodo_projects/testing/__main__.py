@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from aiodo_projects.testing._fake import FakeDigitalOcean
@@ -55,9 +56,11 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(f"listening on {running.base_url}\n")
         sys.stdout.flush()
 
-    asyncio.run(serve(fake, on_ready=ready))
+    # A SIGINT that comes before `serve` handles it interrupts asyncio.run instead.
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(fake, on_ready=ready))
     return 0
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # pragma: no cover - the tests run it in a subprocess
     sys.exit(main())

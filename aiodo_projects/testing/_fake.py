@@ -95,9 +95,7 @@ class FakeDigitalOcean:
             public_url=public_url.rstrip("/") if public_url else None,
         )
         self.latency = latency
-        self._runner: web.AppRunner | None = None
-        self._socket = socket.socket()  # replaced by the listening socket on start
-        self._socket.close()
+        self._running: tuple[web.AppRunner, socket.socket] | None = None
         self._base_url: str | None = None
         self._seeded = 0
 
@@ -105,8 +103,9 @@ class FakeDigitalOcean:
 
     async def start(self) -> None:
         """Start listening (``async with`` does this)."""
-        if self._runner is not None:
+        if self._running is not None:
             raise RuntimeError("the fake is already running")
+        self._dispatcher.closing = asyncio.Event()  # a new one for this loop and run
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._dispatcher.handle)
         # Hanging requests notice `closing` within a poll, so shutdown stays short.
@@ -114,26 +113,27 @@ class FakeDigitalOcean:
         await runner.setup()
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         try:
-            self._socket = socket.create_server((self._host, self._port), family=family)
-            await web.SockSite(runner, self._socket).start()
+            listening = socket.create_server((self._host, self._port), family=family)
+            await web.SockSite(runner, listening).start()
         except OSError:
             await runner.cleanup()
             raise
-        self._runner = runner
-        host, port = self._socket.getsockname()[:2]
+        self._running = runner, listening
+        host, port = listening.getsockname()[:2]
         self._base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
     async def close(self) -> None:
         """Stop listening, dropping any request still hanging; safe to call twice."""
-        runner, self._runner = self._runner, None
-        if runner is None:
+        running, self._running = self._running, None
+        if running is None:
             return
+        runner, listening = running
         self._dispatcher.closing.set()
         # Stop accepting first and let connections already accepted attach to the server:
         # closing the server under a pending accept leaks its socket (a ResourceWarning)
         # on Python 3.11.
         with contextlib.suppress(NotImplementedError, ValueError):
-            asyncio.get_running_loop().remove_reader(self._socket)
+            asyncio.get_running_loop().remove_reader(listening)
         await asyncio.sleep(0)
         await runner.cleanup()
 
@@ -185,9 +185,9 @@ class FakeDigitalOcean:
 
     def add_project(
         self,
-        *,
         name: str = "web",
         purpose: str = "Web Application",
+        *,
         description: str = "",
         environment: str | None = "Production",
         is_default: bool = False,
@@ -210,7 +210,6 @@ class FakeDigitalOcean:
         self,
         project_id: str,
         urn: str,
-        *,
         status: str = "ok",
         assigned_at: str | datetime | None = None,
     ) -> dict[str, Any]:
@@ -270,7 +269,11 @@ class FakeDigitalOcean:
         return sum(1 for request in requests if request.operation == operation)
 
     def processed_writes(self, operation: str | None = None) -> int:
-        """How many POST/PUT/PATCH/DELETE requests were carried out (answered 2xx or not)."""
+        """How many writes (POST/PUT/PATCH/DELETE) were carried out, changing state.
+
+        Refused writes (401, 429, 4xx, scripted errors, unprocessed faults) do not count;
+        one processed before a fault dropped its answer does.
+        """
         processed = self._dispatcher.processed
         return processed.total() if operation is None else processed[operation]
 

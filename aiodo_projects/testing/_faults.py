@@ -53,7 +53,10 @@ class Fault:
 
     @classmethod
     def truncated_body(cls) -> Fault:
-        """Process the request, send a Content-Length longer than the body, then close."""
+        """Process the request, send a Content-Length longer than the body, then close.
+
+        Half the body is sent. A 204 has no body, so clients see a complete 204.
+        """
         return cls(FaultKind.TRUNCATED_BODY)
 
     @classmethod

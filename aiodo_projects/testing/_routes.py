@@ -82,6 +82,7 @@ class Call:
     raw: bytes  # the body as received
     query: Mapping[str, str]
     page_url: str  # the absolute URL (origin and path) pagination links are built on
+    content_type: str = "application/json"  # the request's Content-Type header
 
 
 def answer(store: Store, operation: str, call: Call) -> tuple[int, bytes | None]:
@@ -116,6 +117,9 @@ def _patch(store: Store, call: Call) -> tuple[int, bytes]:
 
 
 def _delete(store: Store, call: Call) -> tuple[int, None]:
+    # DigitalOcean answers 415 to a DELETE that does not say it is JSON (DESIGN §3).
+    if not call.content_type.lower().startswith("application/json"):
+        raise ApiError(415, "Content-Type must be application/json")
     store.delete(call.ref)
     return 204, None
 

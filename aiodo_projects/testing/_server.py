@@ -170,7 +170,13 @@ class Dispatcher:
     ) -> web.Response:
         operation = record.operation or ""
         base = self.public_url or f"{request.scheme}://{request.host}"
-        call = Call(ref=ref, raw=record.body, query=request.query, page_url=base + request.path)
+        call = Call(
+            ref=ref,
+            raw=record.body,
+            query=request.query,
+            page_url=base + request.path,
+            content_type=request.headers.get("Content-Type", ""),
+        )
         try:
             status, body = answer(self.store, operation, call)
         except ApiError as exc:

@@ -186,11 +186,19 @@ class APISession:
         return error
 
     async def _try_once(self, method: str, url: URL, payload: bytes | None) -> object:
-        """Make one attempt and return the decoded body.
+        """Make one attempt and return the decoded body; release the limiter's token.
 
         Raise :class:`_Failed` when the retry rules must decide, or the final error.
         """
-        response = await self._attempt(method, url, payload)
+        response: Response | None = None
+        try:
+            if self._attempt_timeout is None:
+                response = await self._send(method, url, payload)
+            else:
+                response = await self._send_bounded(method, url, payload, self._attempt_timeout)
+        finally:
+            if self.limiter is not None:
+                self._release(self.limiter, response)
         if 200 <= response.status < 300:  # noqa: PLR2004
             try:
                 return self._decode_success(method, url, response)
@@ -205,19 +213,6 @@ class APISession:
         if failure is None:
             raise error
         raise _Failed(failure, error)
-
-    async def _attempt(self, method: str, url: URL, payload: bytes | None) -> Response:
-        """Make one attempt, releasing the limiter's token whatever happens."""
-        response: Response | None = None
-        try:
-            if self._attempt_timeout is None:
-                response = await self._send(method, url, payload)
-            else:
-                response = await self._send_bounded(method, url, payload, self._attempt_timeout)
-        finally:
-            if self.limiter is not None:
-                self._release(self.limiter, response)
-        return response
 
     async def _send_bounded(
         self, method: str, url: URL, payload: bytes | None, seconds: float

@@ -6,10 +6,11 @@ Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, ParamSpec, TypedDict, TypeVar, Unpack
 
 from aiodo_projects._convert import decode_page, decode_resources, decode_single
 from aiodo_projects._pagination import Paginator
+from aiodo_projects._retrier import tag
 from aiodo_projects._validation import (
     FIELDS,
     check_page,
@@ -17,13 +18,18 @@ from aiodo_projects._validation import (
     check_project_id,
     check_urns,
 )
-from aiodo_projects.errors import AmbiguousWriteError, DigitalOceanError, ValidationError
+from aiodo_projects.errors import (
+    AmbiguousWriteError,
+    DecodeError,
+    DigitalOceanError,
+    ValidationError,
+)
 from aiodo_projects.models import Environment, Page, Project, Resource
 
 if TYPE_CHECKING:
     import builtins
     import uuid
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from yarl import URL
 
@@ -32,6 +38,9 @@ if TYPE_CHECKING:
 __all__ = ["ProjectFields", "Projects"]
 
 logger = logging.getLogger("aiodo_projects")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class ProjectFields(TypedDict, total=False):
@@ -51,6 +60,14 @@ class Projects:
         self._api = api
         self._base_url = base_url
         self._url = base_url / "v2" / "projects"
+
+    def _decode(self, decode: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Decode an answer; a DecodeError carries the call's attempts and rate limit."""
+        try:
+            return decode(*args, **kwargs)
+        except DecodeError as exc:
+            tag(exc, self._api.last_attempts, self._api.rate_limit)
+            raise
 
     def _project_url(self, project_id: str | uuid.UUID) -> URL:
         return self._url / check_project_id(project_id)
@@ -74,7 +91,7 @@ class Projects:
         )
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
-        return decode_page(await self._api.request("GET", url), "projects", Project)
+        return self._decode(decode_page, await self._api.request("GET", url), "projects", Project)
 
     async def create(
         self,
@@ -114,7 +131,7 @@ class Projects:
                 raise
             project = await self._reconcile(body, exc)
         else:
-            project = decode_single(data, "project", Project)
+            project = self._decode(decode_single, data, "project", Project)
         if urns:
             try:
                 await self.assign_resources(project.id, urns)
@@ -157,7 +174,7 @@ class Projects:
         return await self._read(self._url / "default")
 
     async def _read(self, url: URL) -> Project:
-        return decode_single(await self._api.request("GET", url), "project", Project)
+        return self._decode(decode_single, await self._api.request("GET", url), "project", Project)
 
     async def update(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
         """Replace a project (``PUT``): name, description, purpose, environment, is_default."""
@@ -181,7 +198,8 @@ class Projects:
         body = check_project_fields(dict(fields), required=FIELDS if complete else ())
         if not body:
             raise ValidationError(f"give at least one of {', '.join(FIELDS)} to patch")
-        return decode_single(await self._api.request(method, url, body=body), "project", Project)
+        data = await self._api.request(method, url, body=body)
+        return self._decode(decode_single, data, "project", Project)
 
     async def delete(self, project_id: str | uuid.UUID) -> None:
         """Delete an empty project (``DELETE``, 204); one with resources raises 412."""
@@ -214,7 +232,8 @@ class Projects:
         return self.iter_resources("default", per_page=per_page)
 
     async def _fetch_resources(self, url: URL) -> Page[Resource]:
-        return decode_page(await self._api.request("GET", url), "resources", Resource)
+        data = await self._api.request("GET", url)
+        return self._decode(decode_page, data, "resources", Resource)
 
     async def assign_resources(
         self, project_id: str | uuid.UUID, urns: Iterable[str]
@@ -222,7 +241,7 @@ class Projects:
         """Assign resources by URN (``POST .../resources``); return each with its status."""
         body = {"resources": check_urns(urns)}
         url = self._project_url(project_id) / "resources"
-        return list(decode_resources(await self._api.request("POST", url, body=body)))
+        return list(self._decode(decode_resources, await self._api.request("POST", url, body=body)))
 
     async def assign_default_resources(self, urns: Iterable[str]) -> builtins.list[Resource]:
         """Assign resources by URN to the default project."""

@@ -122,6 +122,7 @@ class APISession:
         self._attempt_timeout = self.retrier.policy.attempt_timeout
         self._date: tuple[str | None, float | None] = (None, None)
         self.rate_limit: RateLimit | None = None
+        self.last_attempts = 0  # of the last call that succeeded, for errors raised decoding it
 
     def __repr__(self) -> str:
         return f"<APISession timeout={self._timeout}>"
@@ -157,6 +158,7 @@ class APISession:
                             await asyncio.sleep(delay)
                     else:
                         retrier.budget.refund(spent)
+                        self.last_attempts = attempt
                         return result
         except TimeoutError as exc:
             if not deadline.expired():

@@ -219,3 +219,14 @@ async def test_client_errors_carry_attempts_and_the_last_rate_limit(
         assert info.value.attempts == 2
         assert info.value.rate_limit is not None
         assert info.value.rate_limit == api.rate_limit
+
+
+async def test_client_decode_errors_carry_attempts_and_the_rate_limit(
+    fake: FakeDigitalOcean,
+) -> None:
+    fake.script("projects_get_default", 502, ScriptedResponse(status=200, json={"nope": 1}))
+    async with do.Client(token=TOKEN, base_url=fake.base_url, retry_policy=FAST) as api:
+        with pytest.raises(do.DecodeError) as info:
+            await api.projects.get_default()
+    assert info.value.attempts == 2
+    assert info.value.rate_limit is not None

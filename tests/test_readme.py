@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import pathlib
 import re
-import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 import aiodo_projects as do
-from aiodo_projects.testing import FakeDigitalOcean
-from tests.conftest import TOKEN
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
+from tests.cli_support import TOKEN, fake_in_thread
 
 README = pathlib.Path(__file__).parent.parent / "README.rst"
 BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)", re.MULTILINE)
@@ -29,31 +22,6 @@ def python_blocks() -> list[str]:
         lines = match.group(1).splitlines()
         blocks.append("\n".join(line[4:] for line in lines) + "\n")
     return blocks
-
-
-@contextlib.contextmanager
-def fake_in_thread() -> Iterator[FakeDigitalOcean]:
-    """Run a fake on its own loop in a thread, so README code can call asyncio.run()."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    holder: list[FakeDigitalOcean] = []
-
-    async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN) as server:
-            holder.append(server)
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
-    thread.start()
-    try:
-        assert ready.wait(10)
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
 
 
 def test_readme_has_python_examples() -> None:

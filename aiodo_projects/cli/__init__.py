@@ -1,0 +1,173 @@
+"""The ``aiodo-projects`` command line, built on the public API of :mod:`aiodo_projects`.
+
+``main(argv)`` parses, runs one command inside ``asyncio.run`` and only then writes its
+output, all at once: a failure or a Ctrl-C leaves no half-written table or JSON. Every
+failure is one line on stderr and an exit code (0 done, 1 failed, 2 bad arguments,
+130 interrupted); ``-v`` adds logs and, for unexpected errors, the traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import traceback
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TextIO
+
+from aiodo_projects.cli._commands import COMMANDS, columns_of, subject_of
+from aiodo_projects.cli._connect import connect, resolve_token
+from aiodo_projects.cli._errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CLIError,
+    describe,
+    redact,
+)
+from aiodo_projects.cli._output import RenderOptions, render
+from aiodo_projects.cli._parser import parse
+
+if TYPE_CHECKING:
+    from argparse import Namespace
+    from collections.abc import Iterator, Sequence
+
+    from aiodo_projects.cli._output import Output
+
+__all__ = ["main"]
+
+PROG = "aiodo-projects"
+
+
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now (rich swaps it while a progress bar runs)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+class _Redact(logging.Filter):
+    def __init__(self, secret: str | None) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage(), self._secret)
+        record.args = None
+        return True
+
+
+@contextmanager
+def _logging(verbose: int, secret: str | None) -> Iterator[None]:
+    """Log to stderr while a command runs: ``-v`` this library, ``-vv`` everything."""
+    if not verbose:
+        yield
+        return
+    handler = logging.StreamHandler(_CurrentStderr())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_Redact(secret))
+    target = logging.getLogger() if verbose > 1 else logging.getLogger("aiodo_projects")
+    level = target.level
+    target.addHandler(handler)
+    target.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        target.removeHandler(handler)
+        target.setLevel(level)
+
+
+def _command_name(args: Namespace) -> str:
+    return f"resources {args.action}" if args.command == "resources" else str(args.command)
+
+
+def _check_format(command: str, args: Namespace) -> None:
+    """Reject a bad ``--format`` before anything is sent (not after a create succeeded)."""
+    if args.format is None:
+        return
+    columns = columns_of(command)
+    if columns is None:
+        raise CLIError(f"--format does not apply to {command}", EXIT_USAGE)
+    from aiodo_projects.cli._columns import choose_columns  # noqa: PLC0415
+
+    choose_columns(columns, args.format)
+
+
+def _confirm_delete(args: Namespace, stdin: TextIO, stderr: TextIO) -> None:
+    """Ask before deleting; refuse when nobody can answer (stdin is not a terminal)."""
+    if args.yes:
+        return
+    if not stdin.isatty():
+        raise CLIError(
+            "refusing to delete without confirmation: stdin is not a terminal; pass --yes",
+            EXIT_USAGE,
+        )
+    ids = args.projects
+    what = f"project {ids[0]}" if len(ids) == 1 else f"{len(ids)} projects ({', '.join(ids)})"
+    stderr.write(f"Delete {what}? This cannot be undone. [y/N] ")
+    stderr.flush()
+    answer = stdin.readline()
+    if not answer.endswith("\n"):
+        stderr.write("\n")
+    if answer.strip().lower() not in {"y", "yes"}:
+        raise CLIError("nothing deleted", EXIT_FAILURE)
+
+
+async def _run(command: str, args: Namespace) -> Output:
+    async with connect(args) as conn:
+        return await COMMANDS[command](conn, args)
+
+
+def _execute(args: Namespace) -> int:
+    command = _command_name(args)
+    _check_format(command, args)
+    if command == "fake-server":
+        from aiodo_projects.cli._fake_server import run_fake_server  # noqa: PLC0415
+
+        return run_fake_server(args)
+    if command == "delete":
+        _confirm_delete(args, sys.stdin, sys.stderr)
+    result = asyncio.run(_run(command, args))
+    options = RenderOptions(output=args.output, format=args.format, header=args.header)
+    text = render(result, options, sys.stdout)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    return 0
+
+
+def _silence_stdout() -> None:
+    # The reader went away (``| head``): point stdout at /dev/null so the final flush is quiet.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``aiodo-projects`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    try:
+        args = parse(None if argv is None else list(argv))
+    except SystemExit as exc:  # --help, --version, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    secret = resolve_token(args.token)
+    try:
+        with _logging(args.verbose, secret):
+            return _execute(args)
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_FAILURE
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
+        line, code = describe(exc, subject=subject_of(args))
+        if args.verbose:
+            text = "".join(traceback.format_exception(exc))
+            sys.stderr.write(redact(text, secret))
+        sys.stderr.write(f"{PROG}: error: {redact(line, secret)}\n")
+        return code

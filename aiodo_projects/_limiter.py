@@ -99,7 +99,8 @@ def _resolve(future: asyncio.Future[None]) -> None:
 class TokenBucketLimiter:
     """The default :class:`Limiter`: DESIGN §3's burst and hourly buckets, FIFO waiters.
 
-    At most ``limit`` requests go out in any trailing ``window`` seconds; the hourly budget
+    At most ``limit`` requests are counted by the server in any trailing ``window`` seconds
+    (each token comes back ``window`` seconds after its attempt ended); the hourly budget
     learned from the ``ratelimit-*`` headers is respected unless ``hourly=False``. ``clock``
     is a monotonic clock in seconds (tests pass the event loop's virtual clock).
 

@@ -7,9 +7,11 @@
 """
 
 from aiodo_projects._client import Client
+from aiodo_projects._limiter import Limiter, TokenBucketLimiter, WaitTooLong
 from aiodo_projects._pagination import PageIterator, Paginator
 from aiodo_projects._projects import ProjectFields, Projects
 from aiodo_projects._ratelimit import RateLimit
+from aiodo_projects._retry import RetryEvent, RetryPolicy, WaitEvent
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
     AmbiguousWriteError,
@@ -51,6 +53,7 @@ __all__ = [
     "DecodeError",
     "DigitalOceanError",
     "Environment",
+    "Limiter",
     "NotFoundError",
     "Page",
     "PageIterator",
@@ -66,8 +69,13 @@ __all__ = [
     "Resource",
     "ResourceLinks",
     "ResourceStatus",
+    "RetryEvent",
+    "RetryPolicy",
     "ServerError",
+    "TokenBucketLimiter",
     "UnprocessableEntityError",
     "ValidationError",
+    "WaitEvent",
+    "WaitTooLong",
     "__version__",
 ]

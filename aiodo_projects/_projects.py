@@ -5,11 +5,13 @@ Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v
 
 from __future__ import annotations
 
+import logging
 import operator
-from typing import TYPE_CHECKING, TypedDict, Unpack
+from typing import TYPE_CHECKING, ParamSpec, TypedDict, TypeVar, Unpack
 
 from aiodo_projects._convert import decode_page, decode_resources, decode_single
 from aiodo_projects._pagination import Paginator
+from aiodo_projects._retrier import tag
 from aiodo_projects._validation import (
     FIELDS,
     check_page,
@@ -17,19 +19,29 @@ from aiodo_projects._validation import (
     check_project_id,
     check_urns,
 )
-from aiodo_projects.errors import ValidationError
+from aiodo_projects.errors import (
+    AmbiguousWriteError,
+    DecodeError,
+    DigitalOceanError,
+    ValidationError,
+)
 from aiodo_projects.models import Environment, Page, Project, Resource
 
 if TYPE_CHECKING:
     import builtins
     import uuid
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
     from yarl import URL
 
     from aiodo_projects._session import APISession
 
 __all__ = ["ProjectFields", "Projects"]
+
+logger = logging.getLogger("aiodo_projects")
+
+T = TypeVar("T")
+P = ParamSpec("P")
 
 _project_id = operator.attrgetter("id")
 _resource_urn = operator.attrgetter("urn")
@@ -52,6 +64,14 @@ class Projects:
         self._api = api
         self._base_url = base_url
         self._url = base_url / "v2" / "projects"
+
+    def _decode(self, decode: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Decode an answer; a DecodeError carries the call's attempts and rate limit."""
+        try:
+            return decode(*args, **kwargs)
+        except DecodeError as exc:
+            tag(exc, self._api.last_attempts, self._api.rate_limit)
+            raise
 
     def _project_url(self, project_id: str | uuid.UUID) -> URL:
         return self._url / check_project_id(project_id)
@@ -84,7 +104,8 @@ class Projects:
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
         body = await self._api.request("GET", url)
-        return decode_page(body, "projects", Project, owned=True)  # body was just parsed
+        # owned: nothing else holds this freshly parsed body, so its objects can be reused
+        return self._decode(decode_page, body, "projects", Project, owned=True)
 
     async def create(
         self,
@@ -94,11 +115,18 @@ class Projects:
         description: str | None = None,
         environment: Environment | str | None = None,
         resources: Iterable[str] | None = None,
+        reconcile: bool = False,
     ) -> Project:
         """Create a project (``POST /v2/projects``), then assign ``resources`` to it if given.
 
         Only the fields given are sent. DigitalOcean needs two calls to create a project with
         resources; this method makes both and returns the new project.
+
+        A create is never sent twice: when its outcome is unknown (a 5xx, a connection lost
+        once sent, a timeout) it raises :class:`AmbiguousWriteError`. With ``reconcile=True``
+        it then looks the project up by its name (unique in an account) and returns it if it
+        exists; if none does, it still raises, since a request held up on the way could land
+        later, and posting again is the caller's decision.
         """
         body = check_project_fields(
             {
@@ -110,15 +138,45 @@ class Projects:
             required=("name", "purpose"),
         )
         urns = None if resources is None else check_urns(resources)
-        project = decode_single(
-            await self._api.request("POST", self._url, body=body), "project", Project
-        )
+        try:
+            data = await self._api.request("POST", self._url, body=body)
+        except AmbiguousWriteError as exc:
+            if not reconcile:
+                raise
+            project = await self._reconcile(body, exc)
+        else:
+            project = self._decode(decode_single, data, "project", Project)
         if urns:
             try:
                 await self.assign_resources(project.id, urns)
             except Exception as exc:
                 exc.add_note(f"project {project.id} was created; assigning its resources failed")
                 raise
+        return project
+
+    async def _reconcile(self, body: dict[str, object], ambiguous: AmbiguousWriteError) -> Project:
+        """Find the project an ambiguous create may have made, or raise ``ambiguous``."""
+        name = body["name"]
+        try:
+            found = [project async for project in self.iter_all() if project.name == name]
+        except DigitalOceanError as exc:
+            ambiguous.add_note(f"looking the project up by name failed too: {exc}")
+            raise ambiguous from ambiguous.__cause__
+        if not found:
+            ambiguous.add_note(
+                f"no project named {name!r} exists: the create was not processed so far, but a"
+                " request held up on the way could still land; it was not sent again"
+            )
+            raise ambiguous from ambiguous.__cause__
+        project = found[0]
+        for field in ("description", "environment"):
+            if field in body and body[field] != getattr(project, field):
+                ambiguous.add_note(
+                    f"project {project.id} is named {name!r} but its {field} differs from the"
+                    " one requested: it may predate this create"
+                )
+                raise ambiguous from ambiguous.__cause__
+        logger.debug("an ambiguous create of %r was reconciled: project %s", name, project.id)
         return project
 
     async def get(self, project_id: str | uuid.UUID) -> Project:
@@ -130,7 +188,7 @@ class Projects:
         return await self._read(self._url / "default")
 
     async def _read(self, url: URL) -> Project:
-        return decode_single(await self._api.request("GET", url), "project", Project)
+        return self._decode(decode_single, await self._api.request("GET", url), "project", Project)
 
     async def update(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
         """Replace a project (``PUT``): name, description, purpose, environment, is_default."""
@@ -154,7 +212,8 @@ class Projects:
         body = check_project_fields(dict(fields), required=FIELDS if complete else ())
         if not body:
             raise ValidationError(f"give at least one of {', '.join(FIELDS)} to patch")
-        return decode_single(await self._api.request(method, url, body=body), "project", Project)
+        data = await self._api.request(method, url, body=body)
+        return self._decode(decode_single, data, "project", Project)
 
     async def delete(self, project_id: str | uuid.UUID) -> None:
         """Delete an empty project (``DELETE``, 204); one with resources raises 412."""
@@ -194,8 +253,8 @@ class Projects:
         return self.iter_resources("default", per_page=per_page, concurrency=concurrency)
 
     async def _fetch_resources(self, url: URL) -> Page[Resource]:
-        body = await self._api.request("GET", url)
-        return decode_page(body, "resources", Resource, owned=True)
+        data = await self._api.request("GET", url)
+        return self._decode(decode_page, data, "resources", Resource, owned=True)
 
     async def assign_resources(
         self, project_id: str | uuid.UUID, urns: Iterable[str]
@@ -203,7 +262,7 @@ class Projects:
         """Assign resources by URN (``POST .../resources``); return each with its status."""
         body = {"resources": check_urns(urns)}
         url = self._project_url(project_id) / "resources"
-        return list(decode_resources(await self._api.request("POST", url, body=body)))
+        return list(self._decode(decode_resources, await self._api.request("POST", url, body=body)))
 
     async def assign_default_resources(self, urns: Iterable[str]) -> builtins.list[Resource]:
         """Assign resources by URN to the default project."""

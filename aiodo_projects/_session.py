@@ -1,7 +1,9 @@
-"""The only HTTP code: URLs, auth, JSON, the size cap and status -> error mapping.
+"""The only HTTP code: URLs, auth, JSON, the size cap, status -> error, the retry loop.
 
 Every body is read to the end inside ``async with`` so the connection is back in the pool
-before any caller code runs.
+before any caller code runs. Every attempt, retries included, goes through the rate limiter;
+one deadline (``timeout``) covers the limiter's waits, the attempts and the backoff between
+them. The rules for what is retried are in :mod:`aiodo_projects._retry` (DESIGN §3).
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ import attrs
 
 from aiodo_projects._convert import loads, snippet
 from aiodo_projects._ratelimit import RateLimit
+from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT, Retrier, ambiguous, tag
+from aiodo_projects._retry import (
+    Failure,
+    RetryPolicy,
+    parse_http_date,
+    rate_limit_wait,
+)
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     DecodeError,
+    DigitalOceanError,
     RateLimitError,
     error_class_for_status,
 )
@@ -33,7 +43,10 @@ if TYPE_CHECKING:
 
     from yarl import URL
 
-__all__ = ["USER_AGENT", "APISession", "Response"]
+    from aiodo_projects._limiter import Limiter
+    from aiodo_projects._retry import RetryEvent, WaitEvent
+
+__all__ = ["DEFAULT_MAX_RATE_LIMIT_WAIT", "USER_AGENT", "APISession", "Response"]
 
 logger = logging.getLogger("aiodo_projects")
 
@@ -48,6 +61,26 @@ class Response:
     status: int
     headers: Mapping[str, str]
     body: bytes
+    rate_limit: RateLimit | None = None
+
+
+class _Failed(Exception):  # noqa: N818 -- internal signal, never escapes this module
+    """An attempt failed in a way the retry rules decide on."""
+
+    def __init__(self, failure: Failure, error: DigitalOceanError) -> None:
+        self.failure = failure
+        self.error = error
+
+
+def _classify(exc: aiohttp.ClientError) -> Failure | None:
+    """Say how a transport error failed, or ``None`` when no retry can help (TLS)."""
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return None
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return Failure.NOT_SENT  # no connection was made: the request never left
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return Failure.TIMEOUT
+    return Failure.LOST  # reset, disconnected, truncated: the request may have been read
 
 
 class APISession:
@@ -61,6 +94,11 @@ class APISession:
         timeout: float,
         ssl_context: ssl.SSLContext | None,
         max_body_size: int,
+        retry_policy: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+        on_retry: Callable[[RetryEvent], object] | None = None,
+        on_wait: Callable[[WaitEvent], object] | None = None,
     ) -> None:
         self._get_http = get_http
         self._timeout = timeout
@@ -72,25 +110,141 @@ class APISession:
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
+        self.retrier = Retrier(
+            policy=retry_policy or RetryPolicy(),
+            limiter=limiter,
+            max_wait=max_rate_limit_wait,
+            timeout=timeout,
+            on_retry=on_retry,
+            on_wait=on_wait,
+        )
+        self.limiter = limiter
+        self._attempt_timeout = self.retrier.policy.attempt_timeout
+        self._date: tuple[str | None, float | None] = (None, None)
         self.rate_limit: RateLimit | None = None
+        self.last_attempts = 0  # of the last call that succeeded, for errors raised decoding it
 
     def __repr__(self) -> str:
         return f"<APISession timeout={self._timeout}>"
 
     async def request(self, method: str, url: URL, *, body: object = None) -> object:
-        """Send one call and return its decoded JSON body (``None`` for an empty 2xx answer)."""
+        """Send one call (with its retries) and return its decoded JSON body.
+
+        Returns ``None`` for an empty 2xx answer (204).
+        """
         payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
+        retrier = self.retrier
+        attempt = spent = 0
+        sending = False
         try:
-            async with asyncio.timeout(self._timeout):
-                response = await self._send(method, url, payload)
+            async with asyncio.timeout(self._timeout) as deadline:
+                while True:
+                    attempt += 1
+                    if self.limiter is not None:
+                        await retrier.acquire(
+                            self.limiter, method, url.path, attempt=attempt, deadline=deadline
+                        )
+                    sending = True
+                    try:
+                        result = await self._try_once(method, url, payload)
+                    except _Failed as failed:
+                        sending = False
+                        delay, cost = retrier.plan(
+                            method, url.path, attempt=attempt, failure=failed.failure,
+                            error=failed.error, deadline=deadline,
+                        )  # fmt: skip
+                        spent += cost
+                        if delay > 0:
+                            await asyncio.sleep(delay)
+                    else:
+                        retrier.budget.refund(spent)
+                        self.last_attempts = attempt
+                        return result
         except TimeoutError as exc:
-            error = APITimeoutError(
-                f"{method} {url.path} did not complete within {self._timeout} s"
-            )
-            error.rate_limit = self.rate_limit
-            error.attempts = 1
-            raise error from exc
-        return self._interpret(method, url, response)
+            if not deadline.expired():
+                raise
+            error = self._timed_out(method, url, attempt, exc, sending=sending)
+            raise error from error.__cause__
+        except DigitalOceanError as exc:
+            tag(exc, attempt, self.rate_limit)
+            if isinstance(exc.__cause__, DigitalOceanError):
+                tag(exc.__cause__, attempt, self.rate_limit)
+            raise
+
+    def _timed_out(
+        self, method: str, url: URL, attempts: int, exc: TimeoutError, *, sending: bool
+    ) -> DigitalOceanError:
+        """Return the error for a call whose deadline passed, its ``__cause__`` set."""
+        error = tag(
+            APITimeoutError(f"{method} {url.path} did not complete within {self._timeout:g} s"),
+            attempts,
+            self.rate_limit,
+        )
+        error.__cause__ = exc
+        if sending and method not in self.retrier.policy.idempotent_methods:
+            outcome = tag(ambiguous(method, url.path, error), attempts, self.rate_limit)
+            outcome.__cause__ = error
+            return outcome
+        return error
+
+    async def _try_once(self, method: str, url: URL, payload: bytes | None) -> object:
+        """Make one attempt and return the decoded body; release the limiter's token.
+
+        Raise :class:`_Failed` when the retry rules must decide, or the final error.
+        """
+        response: Response | None = None
+        try:
+            if self._attempt_timeout is None:
+                response = await self._send(method, url, payload)
+            else:
+                response = await self._send_bounded(method, url, payload, self._attempt_timeout)
+        finally:
+            if self.limiter is not None:
+                self._release(self.limiter, response)
+        if 200 <= response.status < 300:  # noqa: PLR2004
+            try:
+                return self._decode_success(method, url, response)
+            except DecodeError as exc:
+                if method in self.retrier.policy.idempotent_methods:
+                    raise
+                # A write the server accepted but whose result is unreadable: what it made
+                # (which project, which id) is unknown, so the outcome is ambiguous.
+                raise ambiguous(method, url.path, exc) from exc
+        error = self.status_error(response)
+        failure = self.retrier.status_failure(method, response.status)
+        if failure is None:
+            raise error
+        raise _Failed(failure, error)
+
+    async def _send_bounded(
+        self, method: str, url: URL, payload: bytes | None, seconds: float
+    ) -> Response:
+        try:
+            async with asyncio.timeout(seconds):
+                return await self._send(method, url, payload)
+        except TimeoutError as exc:  # only the bound raises it: _send turns aiohttp's into _Failed
+            error = APITimeoutError(f"{method} {url.path}: no answer within {seconds:g} s")
+            error.__cause__ = exc
+            raise _Failed(Failure.TIMEOUT, error) from exc
+
+    def _release(self, limiter: Limiter, response: Response | None) -> None:
+        """Tell the limiter how the attempt ended; time ``ratelimit-reset`` by the server."""
+        if response is None:
+            limiter.release(answered=False)
+            return
+        rate_limit = response.rate_limit
+        if rate_limit is None:
+            limiter.release(answered=True)
+            return
+        date = response.headers.get("Date")
+        text, server_now = self._date
+        if date != text:  # Date changes once a second: parse it once, not per response
+            server_now = parse_http_date(date)
+            self._date = (date, server_now)
+        if server_now is None:
+            server_now = time.time()
+        reset_in = max(0.0, rate_limit.reset.timestamp() - server_now)
+        limiter.release(answered=True, rate_limit=rate_limit, reset_in=reset_in)
 
     async def _send(self, method: str, url: URL, payload: bytes | None) -> Response:
         started = time.perf_counter()
@@ -108,9 +262,14 @@ class APISession:
                 status, headers = resp.status, resp.headers
         except aiohttp.ClientError as exc:
             error = APIConnectionError(f"{method} {url.path} failed: {type(exc).__name__}: {exc}")
-            error.rate_limit = self.rate_limit
-            error.attempts = 1
-            raise error from exc
+            error.__cause__ = exc
+            failure = _classify(exc)
+            if failure is None:
+                raise error from exc
+            if failure is Failure.TIMEOUT:
+                error = APITimeoutError(f"{method} {url.path} timed out: {exc}")
+                error.__cause__ = exc
+            raise _Failed(failure, error) from exc
         rate_limit = RateLimit.from_headers(headers)
         if rate_limit is not None:
             self.rate_limit = rate_limit
@@ -122,7 +281,7 @@ class APISession:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
-        return Response(status=status, headers=headers, body=raw)
+        return Response(status=status, headers=headers, body=raw, rate_limit=rate_limit)
 
     async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
         cap = self._max_body_size
@@ -139,12 +298,6 @@ class APISession:
                 raise DecodeError(f"the response body is over the {cap}-byte cap")
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def _interpret(self, method: str, url: URL, response: Response) -> object:
-        status = response.status
-        if 200 <= status < 300:  # noqa: PLR2004
-            return self._decode_success(method, url, response)
-        raise self.status_error(response)
 
     def _decode_success(self, method: str, url: URL, response: Response) -> object:
         if not response.body.strip():
@@ -172,7 +325,9 @@ class APISession:
         cls = error_class_for_status(response.status)
         kwargs: dict[str, Any] = {"request_id": request_id, "rate_limit": self.rate_limit}
         if cls is RateLimitError:
-            kwargs["retry_after"] = _retry_after_seconds(response.headers)
+            kwargs["retry_after"] = rate_limit_wait(
+                response.headers, response.rate_limit, time.time()
+            )
         error = cls(response.status, error_id, message, **kwargs)
         error.attempts = 1
         return error
@@ -195,14 +350,3 @@ def _error_fields(response: Response) -> tuple[str, str, str | None]:
     if not message:
         message = snippet(response.body) or "(no message)"
     return error_id, message, request_id
-
-
-def _retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
-    try:
-        seconds = float(value) if value is not None else None
-    except ValueError:
-        return None
-    if seconds is None or seconds != seconds or seconds < 0 or seconds == float("inf"):  # noqa: PLR0124
-        return None
-    return seconds

@@ -137,7 +137,8 @@ async def test_client_timeout_bounds_the_call(fake: FakeDigitalOcean) -> None:
 
 
 async def test_connection_refused_is_api_connection_error() -> None:
-    async with do.Client(token=TOKEN, base_url="http://127.0.0.1:9") as client:
+    fast = do.RetryPolicy(backoff_base=0.001, backoff_cap=0.002)
+    async with do.Client(token=TOKEN, base_url="http://127.0.0.1:9", retry_policy=fast) as client:
         with pytest.raises(do.APIConnectionError) as info:
             await client.projects.get_default()
     assert isinstance(info.value.__cause__, aiohttp.ClientError)

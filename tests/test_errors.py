@@ -91,7 +91,16 @@ PACKAGE = pathlib.Path(do.__file__).parent
 
 @pytest.mark.parametrize(
     "module",
-    ["_ratelimit.py", "_pagination.py", "_convert.py", "models.py", "errors.py", "_validation.py"],
+    [
+        "_ratelimit.py",
+        "_limiter.py",
+        "_retry.py",
+        "_pagination.py",
+        "_convert.py",
+        "models.py",
+        "errors.py",
+        "_validation.py",
+    ],
 )
 def test_pure_modules_import_no_http(module: str) -> None:
     path = PACKAGE / module

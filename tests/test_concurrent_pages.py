@@ -4,88 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
+from typing import TYPE_CHECKING
 
-import attrs
 import pytest
-from yarl import URL
 
 import aiodo_projects as do
-from aiodo_projects._links import PageUrls, page_number
-from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator, _Walk
+from aiodo_projects._pagination import MAX_CONCURRENCY, Paginator
+from tests.paging_support import BASE, FIRST, Listing, others, settle
 
-BASE = URL("https://api.digitalocean.com")
-FIRST = BASE / "v2" / "items" % {"page": 1, "per_page": 10}
-
-
-class Listing:
-    """``pages`` pages of ``size`` ints; fetches wait on a per-page gate when one is set."""
-
-    def __init__(self, pages: int, size: int = 10, *, last_link: bool = True) -> None:
-        self.pages = pages
-        self.size = size
-        self.last_link = last_link
-        self.total = pages * size
-        self.gates: dict[int, asyncio.Event] = {}
-        self.failures: dict[int, Exception] = {}
-        self.totals: dict[int, int] = {}
-        self.items: dict[int, tuple[int, ...]] = {}
-        self.calls: list[int] = []
-        self.cancelled: list[int] = []
-        self.finished: list[int] = []
-        self.in_flight = 0
-        self.peak = 0
-
-    def gate(self, *numbers: int) -> None:
-        for number in numbers:
-            self.gates[number] = asyncio.Event()
-
-    def release(self, number: int) -> None:
-        self.gates[number].set()
-
-    def page(self, number: int) -> do.Page[int]:
-        total = self.totals.get(number, self.total)
-        last = max(1, -(-total // self.size))
-        query = f"per_page={self.size}"
-        links = do.PageLinks(
-            next=f"https://elsewhere/v2/items?page={number + 1}&{query}" if number < last else None,
-            last=f"https://elsewhere/v2/items?page={last}&{query}" if self.last_link else None,
-        )
-        start = (number - 1) * self.size
-        default = tuple(range(start, min(start + self.size, total)))
-        return do.Page(items=self.items.get(number, default), total=total, links=links)
-
-    async def __call__(self, url: URL) -> do.Page[int]:
-        assert url.host == "api.digitalocean.com"
-        number = page_number(url)
-        assert number is not None
-        self.calls.append(number)
-        self.in_flight += 1
-        self.peak = max(self.peak, self.in_flight)
-        try:
-            gate = self.gates.get(number)
-            if gate is None:
-                await asyncio.sleep(0)
-            else:
-                await gate.wait()
-            if number in self.failures:
-                raise self.failures[number]
-            self.finished.append(number)
-            return self.page(number)
-        except asyncio.CancelledError:
-            self.cancelled.append(number)
-            raise
-        finally:
-            self.in_flight -= 1
-
-
-def _others() -> set[asyncio.Task[object]]:
-    return asyncio.all_tasks() - {asyncio.current_task()}
-
-
-async def _settle() -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+if TYPE_CHECKING:
+    from yarl import URL
 
 
 @pytest.mark.parametrize("concurrency", [2, 4, 8])
@@ -106,11 +34,11 @@ async def test_concurrent_paginator_keeps_order_when_pages_finish_backwards() ->
     paginator = Paginator(listing, FIRST, BASE, concurrency=5)
 
     async def release_backwards() -> None:
-        await _settle()  # the reader has page 1 and pages 2..6 are waiting at their gates
+        await settle()  # the reader has page 1 and pages 2..6 are waiting at their gates
         assert len(listing.calls) == 6
         for number in (6, 5, 4, 3, 2):
             listing.release(number)
-            await _settle()
+            await settle()
 
     releaser = asyncio.create_task(release_backwards())
     items = [item async for item in paginator]
@@ -130,12 +58,12 @@ async def test_concurrent_paginator_holds_at_most_n_pages_ahead_of_the_reader() 
     listing = Listing(pages=30)
     paginator = Paginator(listing, FIRST, BASE, concurrency=3)
     assert await paginator.__anext__() == 0
-    await _settle()
+    await settle()
     # page 1 is being read; pages 2..4 are fetched ahead and nothing more starts
     assert sorted(listing.calls) == [1, 2, 3, 4]
     for _ in range(50):
         await paginator.__anext__()
-    await _settle()
+    await settle()
     assert max(listing.calls) == 6 + 3
     await paginator.aclose()
 
@@ -175,7 +103,7 @@ async def test_concurrent_paginator_failing_page_raises_and_cancels_its_siblings
     assert seen == list(range(10))  # page 1, then the error: never a silently short list
     assert sorted(listing.cancelled) == [3, 4, 5]
     assert max(listing.calls) == 5  # nothing was started after the failure
-    assert not _others()
+    assert not others()
     with pytest.raises(do.NotFoundError):
         await paginator.__anext__()
 
@@ -185,11 +113,11 @@ async def test_concurrent_paginator_failure_ahead_of_the_reader_stops_the_walk()
     listing.failures[4] = do.ServerError(503, "unavailable", "try later")
     paginator = Paginator(listing, FIRST, BASE, concurrency=4)
     assert await paginator.__anext__() == 0
-    await _settle()  # pages 2..5 finish meanwhile, page 4 with an error
+    await settle()  # pages 2..5 finish meanwhile, page 4 with an error
     with pytest.raises(do.ServerError):
         while True:
             await paginator.__anext__()
-    assert not _others()
+    assert not others()
 
 
 async def test_concurrent_paginator_failing_first_page_raises() -> None:
@@ -216,12 +144,12 @@ async def test_concurrent_paginator_cancelling_the_reader_cancels_the_fetches() 
 
     reader = asyncio.create_task(read())
     await reached.wait()
-    await _settle()
+    await settle()
     reader.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reader
     assert sorted(listing.cancelled) == [2, 3, 4]
-    assert not _others()
+    assert not others()
 
 
 async def test_concurrent_paginator_aclose_cancels_and_ends_iteration() -> None:
@@ -229,10 +157,10 @@ async def test_concurrent_paginator_aclose_cancels_and_ends_iteration() -> None:
     listing.gate(2, 3)
     paginator = Paginator(listing, FIRST, BASE, concurrency=2)
     assert await paginator.__anext__() == 0
-    await _settle()
+    await settle()
     await paginator.aclose()
     assert sorted(listing.cancelled) == [2, 3]
-    assert not _others()
+    assert not others()
     remaining = [item async for item in paginator]
     assert remaining == list(range(1, 10))  # the page already read, then the end
     assert max(listing.calls) == 3
@@ -243,24 +171,24 @@ async def test_concurrent_paginator_async_with_closes_on_break() -> None:
     listing.gate(2, 3, 4)
     async with Paginator(listing, FIRST, BASE, concurrency=3) as paginator:
         async for item in paginator:
-            await _settle()  # let pages 2..4 start (they wait on their gates)
+            await settle()  # let pages 2..4 start (they wait on their gates)
             if item == 5:
                 break
     assert sorted(listing.cancelled) == [2, 3, 4]
-    assert not _others()
+    assert not others()
 
 
 async def test_concurrent_paginator_early_break_leaves_no_task_running() -> None:
     listing = Listing(pages=10)
     listing.gate(2, 3, 4)
     async for item in Paginator(listing, FIRST, BASE, concurrency=3):
-        await _settle()  # let pages 2..4 start (they wait on their gates)
+        await settle()  # let pages 2..4 start (they wait on their gates)
         if item == 5:
             break
     gc.collect()  # the finalizer runs at once on CPython; collect for other interpreters
-    await _settle()
+    await settle()
     assert sorted(listing.cancelled) == [2, 3, 4]
-    assert not _others()
+    assert not others()
 
 
 async def test_concurrent_paginator_abandoned_failure_is_not_logged_as_unretrieved(
@@ -270,52 +198,12 @@ async def test_concurrent_paginator_abandoned_failure_is_not_logged_as_unretriev
     listing.failures[3] = do.ServerError(500, "server_error", "boom")
     paginator = Paginator(listing, FIRST, BASE, concurrency=3)
     assert await paginator.__anext__() == 0
-    await _settle()
+    await settle()
     del paginator
     gc.collect()
-    await _settle()
+    await settle()
     assert "never retrieved" not in caplog.text
-    assert not _others()
-
-
-@pytest.mark.parametrize("concurrency", [1, 3])
-async def test_paginator_drift_skips_items_served_twice(
-    concurrency: int, caplog: pytest.LogCaptureFixture
-) -> None:
-    # Two projects were added in front after page 1 was read: page 2 and later shift by two.
-    listing = Listing(pages=4, size=5)
-    for number in (2, 3, 4):
-        listing.totals[number] = 22
-        start = (number - 1) * 5 - 2
-        listing.items[number] = tuple(range(start, start + 5))
-    listing.totals[5] = 22
-    listing.items[5] = (18, 19)
-    paginator = Paginator(listing, FIRST, BASE, concurrency=concurrency)
-    with caplog.at_level(logging.WARNING, logger="aiodo_projects"):
-        items = [item async for item in paginator]
-    assert items == list(range(20))
-    assert paginator.drifted
-    assert paginator.duplicates_skipped == 2
-    assert "changed while it was walked" in caplog.text
-
-
-async def test_concurrent_paginator_follows_a_listing_that_grew() -> None:
-    listing = Listing(pages=3, size=5)
-    for number in (2, 3, 4):
-        listing.totals[number] = 17
-    paginator = Paginator(listing, FIRST, BASE, concurrency=2)
-    items = [item async for item in paginator]
-    assert items == list(range(17))
-    assert paginator.drifted
-    assert paginator.duplicates_skipped == 0
-    assert sorted(listing.calls) == [1, 2, 3, 4]
-
-
-async def test_paginator_without_drift_reports_none() -> None:
-    paginator = Paginator(Listing(pages=3), FIRST, BASE, concurrency=2)
-    assert [item async for item in paginator] == list(range(30))
-    assert not paginator.drifted
-    assert paginator.duplicates_skipped == 0
+    assert not others()
 
 
 @pytest.mark.parametrize("concurrency", [0, -1, MAX_CONCURRENCY + 1, 2.0, True, "4"])
@@ -337,74 +225,11 @@ async def test_concurrent_paginator_reports_a_fetch_cancelled_from_outside() -> 
     listing.gate(2, 3)
     paginator = Paginator(listing, FIRST, BASE, concurrency=2)
     assert await paginator.__anext__() == 0
-    await _settle()
-    for task in _others():
+    await settle()
+    for task in others():
         task.cancel()
     for _ in range(9):
         await paginator.__anext__()
     with pytest.raises(RuntimeError, match="cancelled outside"):
         await paginator.__anext__()
-    assert not _others()
-
-
-async def test_paginator_aclose_stops_a_sequential_walk() -> None:
-    listing = Listing(pages=5)
-    async with Paginator(listing, FIRST, BASE) as paginator:
-        assert await paginator.__anext__() == 0
-    assert [item async for item in paginator] == list(range(1, 10))
-    assert listing.calls == [1]
-
-
-def test_page_urls_change_only_the_page_number() -> None:
-    template = URL(
-        "https://api.digitalocean.com/v2/items?per_page=5&page=2&name=a%20b", encoded=True
-    )
-    urls = PageUrls(template)
-    assert str(urls(7)) == "https://api.digitalocean.com/v2/items?per_page=5&page=7&name=a%20b"
-    assert (
-        str(PageUrls(URL("http://127.0.0.1:8/v2/x?page=2"))(3)) == "http://127.0.0.1:8/v2/x?page=3"
-    )
-
-
-async def test_paginator_loop_check_keeps_constant_memory_over_a_long_walk() -> None:
-    listing = Listing(pages=300, size=1)
-    paginator = Paginator(listing, BASE / "v2" / "items" % {"page": 1, "per_page": 1}, BASE)
-    assert len([item async for item in paginator]) == 300
-    walk = paginator._source.walk
-    assert isinstance(walk, _Walk)
-    assert len(walk._highest) == 1
-    assert not walk._unnumbered
-
-
-async def test_paginator_next_link_going_back_raises() -> None:
-    listing = Listing(pages=5)
-
-    async def back(url: URL) -> do.Page[int]:
-        page = await listing(url)
-        if page_number(url) == 3:
-            return attrs.evolve(
-                page, links=do.PageLinks(next="https://x/v2/items?page=2&per_page=10")
-            )
-        return page
-
-    paginator = Paginator(back, FIRST, BASE)
-    with pytest.raises(do.DecodeError, match="repeats"):
-        async for _ in paginator:
-            pass
-    assert listing.calls == [1, 2, 3]
-
-
-async def test_paginator_unreadable_page_numbers_are_compared_exactly() -> None:
-    def page(following: str) -> do.Page[int]:
-        return do.Page(items=(1,), total=9, links=do.PageLinks(next=following))
-
-    pages = {"a": page("https://x/v2/items?page=b"), "b": page("https://x/v2/items?page=a")}
-
-    async def fetch(url: URL) -> do.Page[int]:
-        return pages[url.query["page"]]
-
-    paginator = Paginator(fetch, BASE / "v2" / "items" % {"page": "a"}, BASE)
-    assert await paginator.__anext__() == 1
-    assert await paginator.__anext__() == 1
-    with pytest.raises(do.DecodeError, match="repeats"):
-        await paginator.__anext__()
+    assert not others()

@@ -141,7 +141,11 @@ def _convert(out: _Writer, depth: int, f: _Field) -> None:
         out.add(depth, f"if {f.var}.tzinfo is not _UTC:")
         out.add(depth + 1, f"{f.var} = _to_utc({f.var})")
     elif f.kind == "enum":
-        out.add(depth, f"{f.var} = {out.bind(f'_members_{f.var}', f.extra)}.get({f.var}, {f.var})")
+        # A subscript is cheaper than .get(); a value added after this release stays a str.
+        out.add(depth, "try:")
+        out.add(depth + 1, f"{f.var} = {out.bind(f'_members_{f.var}', f.extra)}[{f.var}]")
+        out.add(depth, "except KeyError:")
+        out.add(depth + 1, "pass")
     elif f.kind == "hook":
         hook, tp = out.bind(f"_hook_{f.var}", f.extra), out.bind(f"_type_{f.var}", f.tp)
         out.add(depth, f"{f.var} = {hook}({f.var}, {tp})")

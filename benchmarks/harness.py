@@ -76,6 +76,9 @@ def scenarios(plan: Plan) -> list[Scenario]:
         ),
         Scenario("get-latency", f"{gets} GETs under {ms} latency", "latency", "get", g),
         Scenario(
+            "memory-small", f"iterate {n} projects (peak memory)", "plain", "list", memory=True
+        ),
+        Scenario(
             "memory", f"iterate {plan.big:,} projects (peak memory)", "big", "list", memory=True
         ),
     ]

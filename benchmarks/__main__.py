@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--rounds N] [--out DIR] [--clients a,b]``."""
+"""``python -m benchmarks [--quick] [--rounds N] [--out DIR] [--clients a,b] [--only keys]``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import tempfile
 import attrs
 
 from benchmarks.harness import Plan, available_clients, run_benchmarks
-from benchmarks.report import markdown, plot, table
+from benchmarks.report import Run, machine, markdown, plot, table
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -32,12 +32,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--only", help="comma-separated scenario keys (default: all)")
     parser.add_argument("--no-plot", action="store_true", help="skip the PNG (no matplotlib)")
+    parser.add_argument(
+        "--render",
+        type=pathlib.Path,
+        metavar="RESULTS_JSON",
+        help="do not run: write RESULTS.md and the PNG again from a results.json",
+    )
     return parser.parse_args(argv)
 
 
+def _write(out: pathlib.Path, run: Run, *, draw: bool) -> None:
+    (out / "RESULTS.md").write_text(markdown(run), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps(run.to_json(), indent=1) + "\n", encoding="utf-8")
+    if draw:
+        plot(run.results, out / "ratios.png")
+    print("\n".join(table(run.results)))
+    print(f"\nwritten to {out}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmarks and write the results."""
+    """Run the benchmarks (or re-render a past run) and write the results."""
     args = parse_args(argv)
+    if args.render is not None:
+        run = Run.from_json(json.loads(args.render.read_text(encoding="utf-8")))
+        _write(args.out or args.render.parent, run, draw=not args.no_plot)
+        return 0
     plan = Plan.quick() if args.quick else Plan()
     if args.rounds is not None:
         plan = attrs.evolve(plan, rounds=max(1, args.rounds))
@@ -56,13 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only.split(",")) if args.only else None
     results = run_benchmarks(plan, clients, only=only)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
-    (out / "RESULTS.md").write_text(markdown(results, plan, command=command), encoding="utf-8")
-    rows = [attrs.asdict(result) for result in results]
-    (out / "results.json").write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    if not args.no_plot:
-        plot(results, out / "ratios.png")
-    print("\n".join(table(results)))
-    print(f"\nwritten to {out}")
+    if args.rounds is not None:
+        command += f" --rounds {plan.rounds}"
+    run = Run(results=results, rounds=plan.rounds, command=command, machine=machine())
+    _write(out, run, draw=not args.no_plot)
     return 0
 
 

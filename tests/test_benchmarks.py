@@ -26,7 +26,9 @@ def test_benchmarks_quick_run_lists_and_gets_the_same_things_with_every_client(
         command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    run = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert run["command"] == "python -m benchmarks --quick"
+    rows = run["results"]
     plan = Plan.quick()
     keys = [scenario.key for scenario in scenarios(plan)]
     assert [row["scenario"]["key"] for row in rows] == [key for key in keys for _ in clients]
@@ -42,6 +44,19 @@ def test_benchmarks_quick_run_lists_and_gets_the_same_things_with_every_client(
     results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| scenario | client |" in results
     assert "## Targets (issue 4)" in results
+    rendered = tmp_path / "again"
+    rendered.mkdir()
+    render = ["--render", str(tmp_path / "results.json"), "--out", str(rendered), "--no-plot"]
+    again = subprocess.run(  # noqa: S603 -- our own module
+        [sys.executable, "-m", "benchmarks", *render],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr
+    assert (rendered / "RESULTS.md").read_text(encoding="utf-8") == results
 
 
 def test_benchmark_target_says_met_or_missed() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import pathlib
 import re
+import warnings
 from typing import Any
 
 import pytest
@@ -47,3 +48,16 @@ def test_readme_python_block_runs_against_the_fake(
         out = capsys.readouterr().out
     assert out.strip()
     assert TOKEN not in out
+
+
+def test_readme_renders_without_errors() -> None:
+    import docutils.core  # noqa: PLC0415
+    import docutils.utils  # noqa: PLC0415
+
+    settings = {"report_level": 2, "halt_level": 2, "warning_stream": False}
+    try:
+        with warnings.catch_warnings():  # docutils' notice about its next major version
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            docutils.core.publish_doctree(README.read_text(), settings_overrides=settings)
+    except docutils.utils.SystemMessage as error:  # pragma: no cover - shown only when it fails
+        pytest.fail(f"README.rst does not render: {error}")

@@ -136,13 +136,17 @@ def make_converter() -> cattrs.Converter:
 
 _ADOPTERS: dict[type, AdoptFn] = {}
 _converter = make_converter()
+_HOOKS: dict[type, Callable[[Any, type], Any]] = {}
 
 
 def _structure(value: object, cls: type[T], what: str) -> T:
     if not isinstance(value, dict):
         raise DecodeError(f"expected {what} to be a JSON object", snippet=snippet(value))
+    hook = _HOOKS.get(cls)
+    if hook is None:  # the hook does not change: skip cattrs' dispatch on later calls
+        hook = _HOOKS[cls] = _converter.get_structure_hook(cls)
     try:
-        return _converter.structure(value, cls)
+        return hook(value, cls)  # type: ignore[no-any-return]
     except _STRUCTURE_ERRORS as exc:
         raise DecodeError(
             f"{what} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(value)

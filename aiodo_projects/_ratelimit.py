@@ -12,7 +12,7 @@ import attrs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Buckets", "RateLimit"]
+__all__ = ["Buckets", "RateLimit", "RateLimitParser"]
 
 _RESOLUTION = 1e-6  # seconds
 
@@ -33,19 +33,63 @@ class RateLimit:
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
         """Parse the ``ratelimit-*`` headers, or return ``None`` when any is absent or garbled."""
-        try:
-            limit = int(headers["ratelimit-limit"])
-            remaining = int(headers["ratelimit-remaining"])
-            reset_epoch = float(headers["ratelimit-reset"])
-        except (KeyError, ValueError):
-            return None
-        if not math.isfinite(reset_epoch) or limit < 0 or remaining < 0:
-            return None
-        try:
-            reset = datetime.fromtimestamp(reset_epoch, tz=UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return cls(limit=limit, remaining=remaining, reset=reset)
+        get = headers.get
+        return _parse(get(_LIMIT), get(_REMAINING), get(_RESET), None, None)
+
+
+_LIMIT, _REMAINING, _RESET = "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"
+
+
+def _parse(
+    limit_text: str | None,
+    remaining_text: str | None,
+    reset_text: str | None,
+    known_reset_text: str | None,
+    known_reset: datetime | None,
+) -> RateLimit | None:
+    """Parse the three header values; reuse ``known_reset`` if ``reset_text`` is unchanged."""
+    if limit_text is None or remaining_text is None or reset_text is None:
+        return None
+    try:
+        limit, remaining = int(limit_text), int(remaining_text)
+        if known_reset is not None and reset_text == known_reset_text:
+            reset = known_reset
+        else:  # NaN raises ValueError here, and an infinity OverflowError
+            reset = datetime.fromtimestamp(float(reset_text), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    if limit < 0 or remaining < 0:
+        return None
+    return RateLimit(limit=limit, remaining=remaining, reset=reset)
+
+
+class RateLimitParser:
+    """``RateLimit.from_headers`` for a stream of responses: work is done only on a change.
+
+    The result of the last headers is kept with their raw text; headers that repeat it
+    return the same (frozen) :class:`RateLimit` without parsing, and a new
+    ``ratelimit-remaining`` under an unchanged ``ratelimit-reset`` reuses the parsed reset.
+    """
+
+    __slots__ = ("_last", "_raw")
+
+    def __init__(self) -> None:
+        self._raw: tuple[str | None, str | None, str | None] = (None, None, None)
+        self._last: RateLimit | None = None
+
+    def __call__(self, headers: Mapping[str, str]) -> RateLimit | None:
+        """Return what ``RateLimit.from_headers(headers)`` returns (an equal value)."""
+        get = headers.get
+        raw = (get(_LIMIT), get(_REMAINING), get(_RESET))
+        if raw == self._raw:
+            return self._last
+        last = self._last
+        if last is None:
+            parsed = _parse(*raw, None, None)
+        else:
+            parsed = _parse(*raw, self._raw[2], last.reset)
+        self._raw, self._last = raw, parsed
+        return parsed
 
 
 class Buckets:

@@ -19,7 +19,7 @@ import aiohttp
 import attrs
 
 from aiodo_projects._convert import loads, snippet
-from aiodo_projects._ratelimit import RateLimit
+from aiodo_projects._ratelimit import RateLimit, RateLimitParser
 from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT, Retrier, ambiguous, tag
 from aiodo_projects._retry import (
     Failure,
@@ -121,6 +121,7 @@ class APISession:
         self.limiter = limiter
         self._attempt_timeout = self.retrier.policy.attempt_timeout
         self._date: tuple[str | None, float | None] = (None, None)
+        self._parse_rate_limit = RateLimitParser()
         self.rate_limit: RateLimit | None = None
         self.last_attempts = 0  # of the last call that succeeded, for errors raised decoding it
 
@@ -134,19 +135,24 @@ class APISession:
         """
         payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
         retrier = self.retrier
+        limiter = self.limiter
+        send = self._send if self._attempt_timeout is None else self._send_bounded
         attempt = spent = 0
         sending = False
         try:
             async with asyncio.timeout(self._timeout) as deadline:
                 while True:
                     attempt += 1
-                    if self.limiter is not None:
+                    if limiter is not None:
                         await retrier.acquire(
-                            self.limiter, method, url.path, attempt=attempt, deadline=deadline
+                            limiter, method, url.path, attempt=attempt, deadline=deadline
                         )
                     sending = True
                     try:
-                        result = await self._try_once(method, url, payload)
+                        # One attempt, awaited here rather than through a helper coroutine:
+                        # the success path is the common one and every layer costs.
+                        status, headers, raw = await send(method, url, payload)
+                        result = self._outcome(method, url, status, headers, raw)
                     except _Failed as failed:
                         sending = False
                         delay, cost = retrier.plan(
@@ -187,38 +193,43 @@ class APISession:
             return outcome
         return error
 
-    async def _try_once(self, method: str, url: URL, payload: bytes | None) -> object:
-        """Make one attempt and return the decoded body; release the limiter's token.
+    def _outcome(
+        self,
+        method: str,
+        url: URL,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> object:
+        """Release the limiter's token and return the decoded body of an answered attempt.
 
         Raise :class:`_Failed` when the retry rules must decide, or the final error.
         """
-        response: Response | None = None
-        try:
-            if self._attempt_timeout is None:
-                response = await self._send(method, url, payload)
-            else:
-                response = await self._send_bounded(method, url, payload, self._attempt_timeout)
-        finally:
-            if self.limiter is not None:
-                self._release(self.limiter, response)
-        if 200 <= response.status < 300:  # noqa: PLR2004
+        rate_limit = self._parse_rate_limit(headers)
+        if rate_limit is not None:
+            self.rate_limit = rate_limit
+        if self.limiter is not None:
+            self._release(self.limiter, headers, rate_limit)
+        if 200 <= status < 300:  # noqa: PLR2004
             try:
-                return self._decode_success(method, url, response)
+                return self._decode_success(method, url, status, headers, body)
             except DecodeError as exc:
                 if method in self.retrier.policy.idempotent_methods:
                     raise
                 # A write the server accepted but whose result is unreadable: what it made
                 # (which project, which id) is unknown, so the outcome is ambiguous.
                 raise ambiguous(method, url.path, exc) from exc
+        response = Response(status=status, headers=headers, body=body, rate_limit=rate_limit)
         error = self.status_error(response)
-        failure = self.retrier.status_failure(method, response.status)
+        failure = self.retrier.status_failure(method, status)
         if failure is None:
             raise error
         raise _Failed(failure, error)
 
     async def _send_bounded(
-        self, method: str, url: URL, payload: bytes | None, seconds: float
-    ) -> Response:
+        self, method: str, url: URL, payload: bytes | None
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        seconds = self._attempt_timeout
         try:
             async with asyncio.timeout(seconds):
                 return await self._send(method, url, payload)
@@ -227,16 +238,14 @@ class APISession:
             error.__cause__ = exc
             raise _Failed(Failure.TIMEOUT, error) from exc
 
-    def _release(self, limiter: Limiter, response: Response | None) -> None:
-        """Tell the limiter how the attempt ended; time ``ratelimit-reset`` by the server."""
-        if response is None:
-            limiter.release(answered=False)
-            return
-        rate_limit = response.rate_limit
+    def _release(
+        self, limiter: Limiter, headers: Mapping[str, str], rate_limit: RateLimit | None
+    ) -> None:
+        """Tell the limiter an attempt was answered; time ``ratelimit-reset`` by the server."""
         if rate_limit is None:
             limiter.release(answered=True)
             return
-        date = response.headers.get("Date")
+        date = headers.get("Date")
         text, server_now = self._date
         if date != text:  # Date changes once a second: parse it once, not per response
             server_now = parse_http_date(date)
@@ -246,8 +255,15 @@ class APISession:
         reset_in = max(0.0, rate_limit.reset.timestamp() - server_now)
         limiter.release(answered=True, rate_limit=rate_limit, reset_in=reset_in)
 
-    async def _send(self, method: str, url: URL, payload: bytes | None) -> Response:
-        started = time.perf_counter()
+    async def _send(
+        self, method: str, url: URL, payload: bytes | None
+    ) -> tuple[int, Mapping[str, str], bytes]:
+        """Send one request; return its status, headers and whole body.
+
+        If it ends without an answer (an error, a cancellation), the limiter gets its token back.
+        """
+        debug = logger.isEnabledFor(logging.DEBUG)
+        started = time.perf_counter() if debug else 0.0
         try:
             async with self._get_http().request(
                 method,
@@ -258,9 +274,17 @@ class APISession:
                 allow_redirects=False,
                 timeout=_NO_TIMEOUT,
             ) as resp:
-                raw = await self._read_capped(resp)
+                length = resp.content_length
+                if length is not None and length <= self._max_body_size:
+                    raw = await resp.read()
+                else:
+                    raw = await self._read_capped(resp, length)
                 status, headers = resp.status, resp.headers
-        except aiohttp.ClientError as exc:
+        except BaseException as exc:
+            if self.limiter is not None:
+                self.limiter.release(answered=False)
+            if not isinstance(exc, aiohttp.ClientError):
+                raise
             error = APIConnectionError(f"{method} {url.path} failed: {type(exc).__name__}: {exc}")
             error.__cause__ = exc
             failure = _classify(exc)
@@ -270,10 +294,7 @@ class APISession:
                 error = APITimeoutError(f"{method} {url.path} timed out: {exc}")
                 error.__cause__ = exc
             raise _Failed(failure, error) from exc
-        rate_limit = RateLimit.from_headers(headers)
-        if rate_limit is not None:
-            self.rate_limit = rate_limit
-        if logger.isEnabledFor(logging.DEBUG):
+        if debug:
             logger.debug(
                 "%s %s -> %s in %.1f ms",
                 method,
@@ -281,15 +302,12 @@ class APISession:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
-        return Response(status=status, headers=headers, body=raw, rate_limit=rate_limit)
+        return status, headers, raw
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse) -> bytes:
+    async def _read_capped(self, resp: aiohttp.ClientResponse, length: int | None) -> bytes:
         cap = self._max_body_size
-        length = resp.content_length
         if length is not None:
-            if length > cap:
-                raise DecodeError(f"the response body ({length} bytes) is over the {cap}-byte cap")
-            return await resp.read()
+            raise DecodeError(f"the response body ({length} bytes) is over the {cap}-byte cap")
         chunks: list[bytes] = []
         size = 0
         async for chunk in resp.content.iter_chunked(1 << 16):
@@ -299,24 +317,26 @@ class APISession:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _decode_success(self, method: str, url: URL, response: Response) -> object:
-        if not response.body.strip():
-            if response.status == 204:  # noqa: PLR2004
+    def _decode_success(
+        self, method: str, url: URL, status: int, headers: Mapping[str, str], body: bytes
+    ) -> object:
+        if not body.strip():
+            if status == 204:  # noqa: PLR2004
                 return None
-            raise DecodeError(f"{method} {url.path} answered {response.status} with an empty body")
-        content_type = response.headers.get("Content-Type", "")
+            raise DecodeError(f"{method} {url.path} answered {status} with an empty body")
+        content_type = headers.get("Content-Type", "")
         if "json" not in content_type.lower():
             raise DecodeError(
-                f"{method} {url.path} answered {response.status} with {content_type or 'no'}"
+                f"{method} {url.path} answered {status} with {content_type or 'no'}"
                 " content type instead of JSON",
-                snippet=snippet(response.body),
+                snippet=snippet(body),
             )
         try:
-            return loads(response.body)
+            return loads(body)
         except (ValueError, RecursionError) as exc:
             raise DecodeError(
-                f"{method} {url.path} answered {response.status} with a body that is not JSON",
-                snippet=snippet(response.body),
+                f"{method} {url.path} answered {status} with a body that is not JSON",
+                snippet=snippet(body),
             ) from exc
 
     def status_error(self, response: Response) -> APIStatusError:

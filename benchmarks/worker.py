@@ -2,7 +2,8 @@
 
 ``python -m benchmarks.worker NAME`` reads one JSON request per line on stdin and answers one
 JSON line on stdout. ``aiodo_projects`` runs as the default install does (orjson hidden, so
-the standard library's ``json`` parses); ``aiodo_projects[fast]`` uses orjson.
+the standard library's ``json`` parses); ``aiodo_projects[fast]`` and
+``aiodo_projects[fast]+limiter`` (the rate limiter on) use orjson.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ __all__ = ["main", "run"]
 
 
 def _prepare(name: str) -> None:
-    if name == "aiodo_projects":
+    fast = "[fast]" in name
+    if name.startswith("aiodo_projects") and not fast:
         sys.modules["orjson"] = None  # type: ignore[assignment] # as if the extra were not installed
     if name.startswith("aiodo_projects"):
         from aiodo_projects import _convert  # noqa: PLC0415 -- after orjson is hidden
 
-        wanted = "orjson" if name.endswith("[fast]") else "json"
+        wanted = "orjson" if fast else "json"
         if wanted != _convert.JSON_LIBRARY:
             msg = f"{name} should parse with {wanted}, not {_convert.JSON_LIBRARY}"
             raise RuntimeError(msg)

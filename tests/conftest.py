@@ -33,6 +33,17 @@ async def client(fake: FakeDigitalOcean) -> AsyncIterator[do.Client]:
         yield api
 
 
+@pytest.fixture
+async def seeded(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[FakeDigitalOcean, do.Client]]:
+    """A fake seeded with ``request.param`` projects (parametrize indirectly) and a client."""
+    async with FakeDigitalOcean(token=TOKEN) as server:
+        server.seed(projects=request.param)
+        async with do.Client(token=TOKEN, base_url=server.base_url) as api:
+            yield server, api
+
+
 class _CompatResponse(aiohttp.ClientResponse):
     """A ClientResponse that aioresponses 0.7.9 can build on aiohttp 3.14.
 

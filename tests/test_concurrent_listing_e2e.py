@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,20 +10,6 @@ import aiodo_projects as do
 from aiodo_projects._prefetch import TASK_PREFIX
 from aiodo_projects.testing import FakeDigitalOcean
 from tests.conftest import TOKEN
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-
-@pytest.fixture
-async def seeded(
-    request: pytest.FixtureRequest,
-) -> AsyncIterator[tuple[FakeDigitalOcean, do.Client]]:
-    async with FakeDigitalOcean(token=TOKEN) as server:
-        server.seed(projects=request.param)
-        async with do.Client(token=TOKEN, base_url=server.base_url) as api:
-            yield server, api
-
 
 SIZES = [0, 199, 1234]
 

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pytest
 
 import aiodo_projects as do
 from aiodo_projects.testing import FakeDigitalOcean, ScriptedResponse
-
-if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
 from tests.conftest import TOKEN
-
-
-@pytest.fixture
-async def seeded(
-    request: pytest.FixtureRequest,
-) -> AsyncIterator[tuple[FakeDigitalOcean, do.Client]]:
-    async with FakeDigitalOcean(token=TOKEN) as server:
-        server.seed(projects=request.param)
-        async with do.Client(token=TOKEN, base_url=server.base_url) as api:
-            yield server, api
-
 
 SIZES = [0, 1, 200, 201, 1234]
 

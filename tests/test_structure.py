@@ -24,50 +24,35 @@ T0 = datetime(2018, 9, 27, 20, 10, 35, tzinfo=UTC)
 ID = "4e1bfbc3-dc3e-41f2-a18f-1b4d7ba71679"
 OWNER = "99525febec065ca37b2ffe4f852fd2b2581895e7"
 
+SPEC_MODEL = do.Project(
+    id=ID,
+    owner_uuid=OWNER,
+    owner_id=258992,
+    name="my-web-api",
+    description="My website API",
+    purpose="Service or API",
+    environment=do.Environment.PRODUCTION,
+    created_at=T0,
+    updated_at=T0,
+)
+
 # Each case: a project JSON object, and the Project it must become, whichever path is taken.
 PROJECT_CASES: list[tuple[str, dict[str, Any], do.Project]] = [
     (
         "the spec's example",
         SPEC_PROJECT,
-        do.Project(
-            id=ID,
-            owner_uuid=OWNER,
-            owner_id=258992,
-            name="my-web-api",
-            description="My website API",
-            purpose="Service or API",
-            environment=do.Environment.PRODUCTION,
-            created_at=T0,
-            updated_at=T0,
-        ),
+        SPEC_MODEL,
     ),
     ("only the required keys", {"id": "a", "name": "b"}, do.Project(id="a", name="b")),
     (
         "nulls where the model allows them",
         {**SPEC_PROJECT, "environment": None, "created_at": None, "updated_at": None},
-        do.Project(
-            id=ID,
-            owner_uuid=OWNER,
-            owner_id=258992,
-            name="my-web-api",
-            description="My website API",
-            purpose="Service or API",
-        ),
+        attrs.evolve(SPEC_MODEL, environment=None, created_at=None, updated_at=None),
     ),
     (
         "unknown keys and an unknown environment",
         {**SPEC_PROJECT, "environment": "Canary", "tags": ["x"]},
-        do.Project(
-            id=ID,
-            owner_uuid=OWNER,
-            owner_id=258992,
-            name="my-web-api",
-            description="My website API",
-            purpose="Service or API",
-            environment="Canary",
-            created_at=T0,
-            updated_at=T0,
-        ),
+        attrs.evolve(SPEC_MODEL, environment="Canary"),
     ),
     (
         "an offset and a naive time",
@@ -76,17 +61,7 @@ PROJECT_CASES: list[tuple[str, dict[str, Any], do.Project]] = [
             "created_at": "2018-09-27T22:10:35+02:00",
             "updated_at": "2018-09-27T20:10:35",
         },
-        do.Project(
-            id=ID,
-            owner_uuid=OWNER,
-            owner_id=258992,
-            name="my-web-api",
-            description="My website API",
-            purpose="Service or API",
-            environment=do.Environment.PRODUCTION,
-            created_at=T0,
-            updated_at=T0,
-        ),
+        SPEC_MODEL,
     ),
 ]
 IDS = [case[0] for case in PROJECT_CASES]

@@ -8,6 +8,7 @@ adds later is kept as a plain ``str``. Every failure becomes :class:`DecodeError
 from __future__ import annotations
 
 import json
+import typing
 from datetime import datetime
 from itertools import repeat
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -62,6 +63,21 @@ def _pick_loads() -> tuple[Callable[[bytes], object], str]:
 
 loads, JSON_LIBRARY = _pick_loads()
 """Parse a JSON body (bytes) into Python values; raises ``ValueError`` or ``RecursionError``."""
+
+
+def _parsed_key(name: str) -> str:
+    """Return the string object the parser makes for the object key ``name``.
+
+    orjson keeps one string object per short key name and reuses it in every dict it makes, so
+    a lookup with that very object matches on identity: about 0.1 us less per project than
+    with an equal string (the decoders look up ten keys and store three per project). Should
+    orjson drop the name from its cache, the lookups stay correct, only slower. The standard
+    library makes new key strings for each document, so there the name itself is as good.
+    """
+    if JSON_LIBRARY != "orjson":
+        return name
+    parsed = loads(json.dumps({name: 0}).encode())
+    return next(iter(typing.cast("dict[str, object]", parsed)))
 
 
 def snippet(value: object) -> str:
@@ -124,10 +140,12 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Environment | str | None, _open_enum(Environment))
     converter.register_structure_hook(ResourceStatus | str | None, _open_enum(ResourceStatus))
     hook_for = converter.get_structure_hook
-    links = make_structurers(ResourceLinks, hook_for, renames={"self_": "self"})
+    links = make_structurers(
+        ResourceLinks, hook_for, renames={"self_": "self"}, key_object=_parsed_key
+    )
     converter.register_structure_hook(ResourceLinks, links.one)
     for model in (Resource, Project):
-        structurers = make_structurers(model, hook_for)
+        structurers = make_structurers(model, hook_for, key_object=_parsed_key)
         converter.register_structure_hook(model, structurers.one)
         if structurers.adopt is not None:
             _ADOPTERS[model] = structurers.adopt

@@ -13,8 +13,10 @@ parsing it: every field was a Python call, and every frozen slotted instance was
    allows it, and a ``TypeError`` naming the field otherwise.
 
 A field of a type this module does not know is handed to the converter's hook for it, so the
-result is always the converter's contract, only faster. The source of each function is
-registered with :mod:`linecache`, so tracebacks and profilers show it.
+result is always the converter's contract, only faster. The keys the code looks up and stores
+can be the very string objects the JSON parser puts in its dicts (orjson reuses one object per
+key name): a lookup then matches on identity without comparing characters. The source of
+each function is registered with :mod:`linecache`, so tracebacks and profilers show it.
 """
 
 from __future__ import annotations
@@ -123,7 +125,6 @@ class _Writer:
             "_UTC": UTC,
             "_to_utc": to_utc,
             "_new": object.__new__,
-            "_setattr": object.__setattr__,
         }
 
     def add(self, depth: int, line: str) -> None:
@@ -172,7 +173,7 @@ def _emit_build(out: _Writer, fields: list[_Field], *, plain: bool) -> None:
         # step, which is what its ``__init__`` does field by field.
         items = ", ".join(f"{f.name!r}: {f.var}" for f in fields)
         out.add(1, "inst = _new(_cls)")
-        out.add(1, f"_setattr(inst, '__dict__', {{{items}}})")
+        out.add(1, f"_setdict(inst, {{{items}}})")
         out.add(1, "return inst")
         return
     args = [f.var if f.positional else f"{f.name}={f.var}" for f in fields]
@@ -215,10 +216,24 @@ def _emit_fast(out: _Writer, cls: type, fields: list[_Field], *, plain: bool) ->
     _emit_build(out, fields, plain=plain)
 
 
+def _dict_setter(cls: type) -> typing.Callable[[object, dict[str, Any]], None] | None:
+    """Return the ``__set__`` of the ``__dict__`` descriptor instances of ``cls`` have, if any.
+
+    Calling it replaces an instance's attribute dict in one step, a little cheaper than
+    ``object.__setattr__(inst, "__dict__", d)``, which looks the descriptor up every time.
+    """
+    for klass in cls.__mro__:
+        descriptor = vars(klass).get("__dict__")
+        if descriptor is not None and hasattr(descriptor, "__set__"):
+            return typing.cast("typing.Callable[[object, dict[str, Any]], None]", descriptor.__set__)
+    return None
+
+
 def _plain_init(cls: type) -> bool:
     """Whether an instance may be made by filling its ``__dict__`` without calling ``__init__``."""
     return (
         "__slots__" not in cls.__dict__
+        and _dict_setter(cls) is not None
         and not hasattr(cls, "__attrs_pre_init__")
         and not hasattr(cls, "__attrs_post_init__")
         and all(
@@ -256,9 +271,9 @@ def _emit_adopt(out: _Writer, cls: type, fields: list[_Field]) -> None:
     for f in converted:
         _convert(out, 2, f)
     for f in converted:
-        out.add(2, f"o[{f.key!r}] = {f.var}")
+        out.add(2, f"o[{out.bind(f'_key_{f.var}', f.key)}] = {f.var}")
     out.add(2, "inst = _new(_cls)")
-    out.add(2, "_setattr(inst, '__dict__', o)")
+    out.add(2, "_setdict(inst, o)")
     out.add(2, "append(inst)")
     out.add(1, "return out")
     # Called once per page: the names the loop uses become locals (keyword-only defaults),
@@ -282,23 +297,37 @@ class Structurers:
 
 
 def make_structurers(
-    cls: type, hook_for: HookFor, *, renames: dict[str, str] | None = None
+    cls: type,
+    hook_for: HookFor,
+    *,
+    renames: dict[str, str] | None = None,
+    key_object: typing.Callable[[str], str] = str,
 ) -> Structurers:
     """Build the structure functions for the attrs class ``cls``.
 
     ``hook_for(type)`` returns the converter's hook for a field type the generated code does
     not check inline. ``renames`` maps an attribute name to its JSON key. Unknown keys are
     ignored; a missing key without a default raises ``KeyError``; a wrong type ``TypeError``.
+    ``key_object(key)`` returns the string object the fast paths use for ``key``: an equal
+    string, ideally the one the JSON parser puts in the dicts it makes.
     """
     renames = renames or {}
     hints = typing.get_type_hints(cls)
     fields = [
-        _field(index, field, hints[field.name], renames.get(field.name, field.name), hook_for)
+        _field(
+            index,
+            field,
+            hints[field.name],
+            key_object(renames.get(field.name, field.name)),
+            hook_for,
+        )
         for index, field in enumerate(attrs.fields(cls))
         if field.init
     ]
     plain = _plain_init(cls)
     out = _Writer()
+    if plain:
+        out.bind("_setdict", _dict_setter(cls))
     out.bind("_cls", cls)
     name = cls.__name__
     _emit_careful(out, cls, fields, plain=plain)

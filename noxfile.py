@@ -31,9 +31,10 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
-def tests(session: nox.Session) -> None:
-    """The test suite with branch coverage (at least 95%)."""
-    session.install("-e", ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
+@nox.parametrize("extras", [nox.param("cli", id="json"), nox.param("cli,fast", id="orjson")])
+def tests(session: nox.Session, extras: str) -> None:
+    """The test suite with branch coverage (at least 95%), without and with the fast extra."""
+    session.install("-e", f".[{extras}]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report", "--fail-under=95")

@@ -216,7 +216,10 @@ def _emit_fast(out: _Writer, cls: type, fields: list[_Field], *, plain: bool) ->
     _emit_build(out, fields, plain=plain)
 
 
-def _dict_setter(cls: type) -> typing.Callable[[object, dict[str, Any]], None] | None:
+_SetDict = typing.Callable[[object, dict[str, Any]], None]
+
+
+def _dict_setter(cls: type) -> _SetDict | None:
     """Return the ``__set__`` of the ``__dict__`` descriptor instances of ``cls`` have, if any.
 
     Calling it replaces an instance's attribute dict in one step, a little cheaper than
@@ -225,7 +228,7 @@ def _dict_setter(cls: type) -> typing.Callable[[object, dict[str, Any]], None] |
     for klass in cls.__mro__:
         descriptor = vars(klass).get("__dict__")
         if descriptor is not None and hasattr(descriptor, "__set__"):
-            return typing.cast("typing.Callable[[object, dict[str, Any]], None]", descriptor.__set__)
+            return typing.cast("_SetDict", descriptor.__set__)
     return None
 
 

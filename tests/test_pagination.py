@@ -108,6 +108,21 @@ async def test_paginator_break_early_fetches_no_more() -> None:
     assert len(fetch.calls) == 2
 
 
+async def test_paginator_resumes_where_a_broken_loop_left_off() -> None:
+    fetch = StubFetch(_pages(3, 4))
+    paginator = Paginator(fetch, FIRST, BASE)
+    first: list[int] = []
+    async for item in paginator:
+        first.append(item)
+        if item == 5:
+            break
+    middle = await paginator.__anext__()
+    rest = [item async for item in paginator]
+    assert (first, middle, rest) == ([0, 1, 2, 3, 4, 5], 6, [7, 8, 9, 10, 11])
+    assert len(fetch.calls) == 3
+    assert [item async for item in paginator] == []  # the end stays the end
+
+
 async def test_paginator_follows_next_past_an_empty_page() -> None:
     pages = _pages(3, 2)
     url = "https://api.digitalocean.com/v2/items?page=2"

@@ -247,6 +247,64 @@ def test_loads_uses_orjson_when_installed_and_json_otherwise(
     assert _convert.JSON_LIBRARY in {"json", "orjson"}
 
 
+def _twin(text: str) -> str:
+    """An equal string that is a different object (as a parser's key would be)."""
+    twin = "".join(list(text))
+    assert twin == text
+    assert twin is not text
+    return twin
+
+
+def test_parsed_key_is_the_parsers_own_key_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: dict[str, str] = {}
+
+    def parse(raw: bytes) -> dict[str, int]:
+        (key,) = json.loads(raw)
+        made[key] = _twin(key)
+        return {made[key]: 0}
+
+    monkeypatch.setattr(_convert, "loads", parse)
+    monkeypatch.setattr(_convert, "JSON_LIBRARY", "orjson")
+    assert _convert._parsed_key("created_at") is made["created_at"]
+    monkeypatch.setattr(_convert, "JSON_LIBRARY", "json")
+    name = "created_at"
+    assert _convert._parsed_key(name) is name  # json makes new keys per document
+
+
+def test_adopt_with_key_objects_stores_into_the_same_keys() -> None:
+    twins: dict[str, str] = {}
+    structurers = make_structurers(
+        do.Project,
+        _converter.get_structure_hook,
+        key_object=lambda key: twins.setdefault(key, _twin(key)),
+    )
+    assert structurers.adopt is not None
+    parsed = {twins.get(key, key): value for key, value in SPEC_PROJECT.items()}
+    plain = copy.deepcopy(SPEC_PROJECT)  # keys equal to, but not, the twins
+    made = structurers.adopt([parsed, plain], [])
+    assert made == [SPEC_MODEL, SPEC_MODEL]
+    assert vars(made[0]) is parsed
+    assert vars(made[1]) is plain
+    assert len(parsed) == len(plain) == len(attrs.fields(do.Project))  # no key stored twice
+    assert sorted(twins) == sorted(field.name for field in attrs.fields(do.Project))
+
+
+def test_key_object_is_asked_for_the_json_keys_after_renames() -> None:
+    asked: list[str] = []
+
+    def key_object(key: str) -> str:
+        asked.append(key)
+        return key
+
+    make_structurers(
+        do.ResourceLinks,
+        _converter.get_structure_hook,
+        renames={"self_": "self"},
+        key_object=key_object,
+    )
+    assert asked == ["self"]
+
+
 HOOK_CASES = [
     (str, "x", "x"),
     (int, 3, 3),

@@ -45,3 +45,4 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against the raw-aiohttp floor and pydo, written to benchmarks/RESULTS.md."""
     session.install("-e", ".[fast]", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "benchmarks", *session.posargs)
+    session.run("python", "-m", "benchmarks.breakdown")

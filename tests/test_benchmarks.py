@@ -10,6 +10,9 @@ import pathlib
 import subprocess
 import sys
 
+from aiodo_projects._convert import decode_page, loads
+from aiodo_projects.models import Project
+from benchmarks.breakdown import PER_PAGE, measure, page_body
 from benchmarks.harness import Plan, scenarios
 from benchmarks.report import Target
 
@@ -64,3 +67,27 @@ def test_benchmark_target_says_met_or_missed() -> None:
     assert not Target("x", 1.4, 1.3).met
     assert Target("y", 4.0, 3.0, at_least=True).met
     assert "**missed**" in Target("x", 1.4, 1.3).line()
+
+
+def test_breakdown_pages_are_valid_listings_of_distinct_projects() -> None:
+    pages = [decode_page(loads(page_body(n, 2)), "projects", Project) for n in range(2)]
+    projects = [project for page in pages for project in page.items]
+    assert len({project.id for project in projects}) == len(projects) == 2 * PER_PAGE
+    assert all(page.total == 2 * PER_PAGE for page in pages)
+    assert len({project.created_at for project in projects}) == len(projects)
+
+
+def test_breakdown_measures_every_step() -> None:
+    steps = measure(pages_count=2, repeats=1)  # walks every page, or raises
+    assert set(steps) == {"parse", "parse+decode", "async for", "plain for"}
+    assert all(value >= 0 for value in steps.values())
+
+
+def test_breakdown_command_reports_the_default_parser() -> None:
+    command = [sys.executable, "-m", "benchmarks.breakdown", "--parser", "json"]
+    done = subprocess.run(  # noqa: S603 -- our own module
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("json: microseconds of CPU per project")
+    assert "typed models and async for, in all" in done.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import socket
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import aiodo_projects as do
 from aiodo_projects.cli import _commands
 from aiodo_projects.testing import Fault
 from tests.cli_support import TOKEN, fake_in_thread, run_main
@@ -187,11 +189,14 @@ def test_cli_api_error_statuses_are_one_line(
 
 
 def test_cli_server_errors_are_one_line(
-    fake: FakeDigitalOcean, capsys: pytest.CaptureFixture[str]
+    fake: FakeDigitalOcean, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    quick = do.RetryPolicy(backoff_base=0.001, backoff_cap=0.001)  # the retries, without waits
+    monkeypatch.setattr(do, "Client", functools.partial(do.Client, retry_policy=quick))
     fake.script("projects_get_default", *[503] * 10)
     line = _one_line_error(run_main(capsys, fake, "--timeout", "5", "get", "default"), 1)
     assert "(503)" in line
+    assert fake.received("projects_get_default") == 1 + quick.max_retries
 
 
 def test_cli_a_body_that_is_not_json_is_an_unexpected_answer(

@@ -7,13 +7,16 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 
+import aiodo_projects.testing.__main__ as runner_module
 from aiodo_projects.testing import FakeDigitalOcean, serve
 from aiodo_projects.testing import pytest_plugin as plugin
 from aiodo_projects.testing.__main__ import main
+from aiodo_projects.testing._serve import SERVER_RECORD_LIMIT
 from tests.fake_http import send
 
 pytest_plugins = ["pytester"]
@@ -143,3 +146,19 @@ def test_fake_plugin_gives_tests_a_fixture(pytester: pytest.Pytester, autoloaded
     flags = [] if autoloaded else ["-p", "no:aiodo_projects"]
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", *flags)
     result.assert_outcomes(passed=1)
+
+
+def test_fake_main_keeps_a_bounded_request_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[FakeDigitalOcean] = []
+    real = FakeDigitalOcean
+
+    def spy(**kwargs: Any) -> FakeDigitalOcean:
+        made.append(real(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(runner_module, "FakeDigitalOcean", spy)
+    monkeypatch.setattr(sys, "stdout", InterruptWhenReady())
+    assert main([]) == 0
+    assert main(["--record-limit", "7"]) == 0
+    assert [fake.record_limit for fake in made] == [SERVER_RECORD_LIMIT, 7]
+    assert main(["--record-limit", "-1"]) == 2

@@ -192,3 +192,36 @@ async def test_fake_can_restart_with_its_state() -> None:
     async with fake:
         answer = await send(fake, "GET", "/v2/projects")
         assert answer.json["meta"]["total"] == 2
+
+
+async def test_fake_record_limit_keeps_the_latest_requests_and_exact_counts() -> None:
+    async with FakeDigitalOcean(record_limit=5) as fake:
+        for page in range(1, 21):
+            await send(fake, "GET", "/v2/projects", params={"page": str(page)})
+        await send(fake, "GET", "/v2/projects/default")
+        assert [r.query.get("page") for r in fake.requests] == ["17", "18", "19", "20", None]
+        assert fake.received() == 21
+        assert fake.received("projects_list") == 20
+        assert fake.received("projects_get_default") == 1
+        fake.clear_requests()
+        assert (fake.requests, fake.received(), fake.received("projects_list")) == ([], 0, 0)
+
+
+async def test_fake_record_limit_trims_a_tenth_at_a_time(fake: FakeDigitalOcean) -> None:
+    async with FakeDigitalOcean(record_limit=20) as limited:
+        sizes = []
+        for _ in range(30):
+            await send(limited, "GET", "/v2/projects")
+            sizes.append(len(limited.requests))
+        assert max(sizes) == 22
+        assert sizes[21:24] == [22, 20, 21]  # over 22 it drops back to the limit
+        assert limited.received() == 30
+    for _ in range(30):  # without a limit, every request stays
+        await send(fake, "GET", "/v2/projects")
+    assert len(fake.requests) == fake.received() == 30
+
+
+@pytest.mark.parametrize("limit", [-1, 2.0, "10"])
+def test_fake_record_limit_must_be_a_count(limit: object) -> None:
+    with pytest.raises(ValueError, match="record_limit"):
+        FakeDigitalOcean(record_limit=limit)  # type: ignore[arg-type]

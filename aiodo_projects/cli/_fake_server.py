@@ -20,6 +20,7 @@ __all__ = ["run_fake_server"]
 def run_fake_server(args: Namespace) -> int:
     """Serve until Ctrl-C or SIGTERM (both a normal stop: exit 0)."""
     from aiodo_projects.testing import FakeDigitalOcean, LimitConfig, serve  # noqa: PLC0415
+    from aiodo_projects.testing._serve import SERVER_RECORD_LIMIT  # noqa: PLC0415
 
     if args.demo_projects < 0:
         raise CLIError(f"--projects must be 0 or more, not {args.demo_projects}", EXIT_USAGE)
@@ -32,6 +33,7 @@ def run_fake_server(args: Namespace) -> int:
             port=args.port,
             latency=args.latency,
             limits=LimitConfig(enforce=args.enforce_limits),
+            record_limit=SERVER_RECORD_LIMIT,
         )
         fake = make() if args.token is None else make(token=args.token)
     except ValueError as exc:

@@ -13,7 +13,7 @@ import sys
 
 from aiodo_projects.testing._fake import FakeDigitalOcean
 from aiodo_projects.testing._limits import LimitConfig
-from aiodo_projects.testing._serve import serve
+from aiodo_projects.testing._serve import SERVER_RECORD_LIMIT, serve
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--enforce-limits", action="store_true", help="answer 429 beyond 250/min, 5000/h"
     )
+    parser.add_argument(
+        "--record-limit",
+        type=int,
+        default=SERVER_RECORD_LIMIT,
+        help=f"requests kept in the log (default {SERVER_RECORD_LIMIT:,})",
+    )
     return parser.parse_args(argv)
 
 
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             latency=args.latency,
             limits=LimitConfig(enforce=args.enforce_limits),
+            record_limit=args.record_limit,
         )
         fake.seed(args.projects)
     except ValueError as exc:

@@ -60,6 +60,8 @@ class FakeDigitalOcean:
     ``clock`` drives timestamps and the rate-limit logs; ``date_skew`` makes the ``Date``
     and ``ratelimit-reset`` headers read as if the server clock were that many seconds
     off; ``public_url`` is the origin pagination links name instead of the request's.
+    ``record_limit`` caps the request log (:attr:`requests`) for long runs: by default a test's
+    fake keeps every request, and the standalone server keeps the latest 10,000.
     """
 
     def __init__(
@@ -74,8 +76,11 @@ class FakeDigitalOcean:
         latency: float = 0.0,
         clock: Callable[[], float] = time.time,
         date_skew: float = 0.0,
+        record_limit: int | None = None,
     ) -> None:
         check_loopback(host)
+        if record_limit is not None and (type(record_limit) is not int or record_limit < 0):
+            raise ValueError(f"record_limit must be None or an int >= 0, not {record_limit!r}")
         accepted = [token] if tokens is None else list(tokens)
         if not accepted:
             raise ValueError("the fake needs at least one accepted token")
@@ -94,6 +99,7 @@ class FakeDigitalOcean:
             date_skew=date_skew,
             public_url=public_url.rstrip("/") if public_url else None,
         )
+        self._dispatcher.record_limit = record_limit
         self.latency = latency
         self._running: tuple[web.AppRunner, socket.socket] | None = None
         self._base_url: str | None = None
@@ -258,15 +264,31 @@ class FakeDigitalOcean:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received, in order."""
+        """The requests received, oldest first.
+
+        All of them, or with ``record_limit`` set, the latest ``record_limit`` of them (and at
+        times up to a tenth more).
+        """
         return self._dispatcher.requests
 
     def received(self, operation: str | None = None) -> int:
-        """How many requests arrived (for one operationId, or all)."""
-        requests = self._dispatcher.requests
-        if operation is None:
-            return len(requests)
-        return sum(1 for request in requests if request.operation == operation)
+        """How many requests arrived (for one operationId, or all).
+
+        Counted since the start or the last :meth:`clear_requests`, and exact even when
+        ``record_limit`` dropped old records from :attr:`requests`.
+        """
+        counts = self._dispatcher.received
+        return counts.total() if operation is None else counts[operation]
+
+    @property
+    def record_limit(self) -> int | None:
+        """How many requests :attr:`requests` keeps (``None``: all of them)."""
+        return self._dispatcher.record_limit
+
+    def clear_requests(self) -> None:
+        """Forget the requests received so far: the log and the :meth:`received` counts."""
+        self._dispatcher.requests.clear()
+        self._dispatcher.received.clear()
 
     def processed_writes(self, operation: str | None = None) -> int:
         """How many writes (POST/PUT/PATCH/DELETE) were carried out, changing state.

@@ -73,9 +73,22 @@ class Dispatcher:
         self.public_url = public_url
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
+        self.record_limit: int | None = None
+        self.received: Counter[str | None] = Counter()
         self.processed: Counter[str] = Counter()
         self.scripts: dict[str, deque[Step]] = {}
         self.closing = asyncio.Event()
+
+    def record(self, record: RecordedRequest) -> None:
+        """Count a request and log it, dropping the oldest records beyond ``record_limit``.
+
+        Records are dropped a tenth of the limit at a time, so the log costs O(1) per request.
+        """
+        self.received[record.operation] += 1
+        self.requests.append(record)
+        limit = self.record_limit
+        if limit is not None and len(self.requests) > limit + limit // 10:
+            del self.requests[: len(self.requests) - limit]
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request (the aiohttp handler)."""
@@ -92,7 +105,7 @@ class Dispatcher:
             request.method, request.path, dict(request.query), headers, _loads(raw),
             operation, None, raw, now,
         )  # fmt: skip
-        self.requests.append(record)
+        self.record(record)
         if self.latency > 0 and not await self._pause(self.latency):
             return _drop(request)
         token = _bearer(request.headers.get("Authorization", ""))

@@ -86,12 +86,7 @@ def scenarios(plan: Plan) -> list[Scenario]:
 
 @attrs.frozen
 class Result:
-    """The medians of one client in one scenario.
-
-    ``cpu_ratio`` and ``wall_ratio`` are medians of per-round ratios: each round's time over
-    the floor's time in the same round. The machine's speed drifts (it is shared), and a
-    ratio of two runs made seconds apart is steadier than a ratio of two medians.
-    """
+    """The medians of one client in one scenario."""
 
     scenario: Scenario
     client: str
@@ -100,8 +95,6 @@ class Result:
     count: int
     peak: int | None
     rounds: int
-    cpu_ratio: float | None = None
-    wall_ratio: float | None = None
 
 
 def available_clients() -> list[str]:
@@ -286,12 +279,6 @@ def _run_scenario(  # noqa: PLR0917 -- private, called once
         for name, answer in answers.items():
             runs[name].append(answer)
     log(f"{scenario.key}: {rounds} round(s), {expected[0]} items per run")
-
-    def paired(name: str, metric: str) -> float | None:
-        pairs = zip(runs[name], runs[FLOOR], strict=True)
-        ratios = [ours[metric] / floor[metric] for ours, floor in pairs if floor[metric] > 0]
-        return statistics.median(ratios) if ratios and not scenario.memory else None
-
     return [
         Result(
             scenario=scenario,
@@ -301,8 +288,6 @@ def _run_scenario(  # noqa: PLR0917 -- private, called once
             count=runs[name][0]["count"],
             peak=runs[name][0].get("peak"),
             rounds=rounds,
-            cpu_ratio=paired(name, "cpu"),
-            wall_ratio=paired(name, "wall"),
         )
         for name in names
     ]

@@ -97,19 +97,6 @@ def _floor(results: list[Result], key: str) -> Result:
     return next(r for r in results if r.scenario.key == key and r.client == FLOOR)
 
 
-def ratio(results: list[Result], result: Result, metric: str) -> float:
-    """``result``'s CPU or wall time (``metric``) as a ratio to the floor of its scenario.
-
-    The median of the per-round ratios when the run recorded them, else the ratio of the
-    medians (results written before per-round ratios were kept).
-    """
-    paired: float | None = getattr(result, f"{metric}_ratio")
-    if paired is not None:
-        return paired
-    floor: float = getattr(_floor(results, result.scenario.key), metric)
-    return float(getattr(result, metric)) / floor if floor > 0 else 0.0
-
-
 def table(results: list[Result]) -> list[str]:
     """The Markdown table: medians and ratios to the floor of the same scenario."""
     lines = [
@@ -126,8 +113,7 @@ def table(results: list[Result]) -> list[str]:
         else:
             peak = "-"
             cpu, wall = f"{result.cpu * 1000:,.1f}", f"{result.wall * 1000:,.1f}"
-            cpu_ratio = f"{ratio(results, result, 'cpu'):.2f}x"
-            wall_ratio = f"{ratio(results, result, 'wall'):.2f}x"
+            cpu_ratio, wall_ratio = _ratio(result.cpu, floor.cpu), _ratio(result.wall, floor.wall)
         lines.append(
             f"| {result.scenario.title} | {result.client} | {cpu} | {cpu_ratio} | {wall} "
             f"| {wall_ratio} | {peak} |"
@@ -167,13 +153,13 @@ def targets(results: list[Result]) -> list[Target]:
         for key, metric, text, limit in checks:
             ours = _get(results, key, client)
             if ours is not None:
-                found.append(Target(text, ratio(results, ours, metric), limit))
+                value = getattr(ours, metric) / getattr(_floor(results, key), metric)
+                found.append(Target(text, value, limit))
         for key in ("list", "get"):
             ours, pydo = _get(results, key, client), _get(results, key, "pydo.aio")
             if ours is not None and pydo is not None:
                 text = f"{client}: pydo.aio CPU / ours, {key}"
-                times = ratio(results, pydo, "cpu") / ratio(results, ours, "cpu")
-                found.append(Target(text, times, 3.0, at_least=True))
+                found.append(Target(text, pydo.cpu / ours.cpu, 3.0, at_least=True))
         big, small = _get(results, "memory", client), _get(results, "memory-small", client)
         if big is not None and big.peak is not None:
             floor = _floor(results, "memory").peak or 1
@@ -261,10 +247,9 @@ def markdown(run: Run) -> str:
             " `aiodo_projects[fast]` has the optional orjson extra;"
             " `aiodo_projects[fast]+limiter` is the same with the rate limiter on"
             " (`rate_limiter=True, burst_limit=100_000, hourly_limit=False`: it never waits, so"
-            " the row shows the cost of its bookkeeping). A ratio is the median, over the"
-            " rounds, of the client's time divided by the floor's time in the same round"
-            " (the clients take turns within a round); concurrent scenarios compare with a"
-            " floor that fetches the same pages concurrently by hand."
+            " the row shows the cost of its bookkeeping). Ratios are to the floor of"
+            " the same scenario; concurrent scenarios compare with a floor that fetches the"
+            " same pages concurrently by hand."
         ),
         "",
         *run.machine,
@@ -301,7 +286,8 @@ def plot(results: list[Result], path: pathlib.Path) -> None:
             values = []
             for key in keys:
                 ours = _get(timed, key, client)
-                values.append(ratio(timed, ours, metric) if ours is not None else 0.0)
+                floor = getattr(_floor(timed, key), metric)
+                values.append(getattr(ours, metric) / floor if ours is not None else 0.0)
             offsets = [k + (index - (len(clients) - 1) / 2) * width for k in range(len(keys))]
             axis.bar(offsets, values, width, label=client)
         axis.axhline(1.0, color="black", linewidth=0.8)

@@ -195,14 +195,22 @@ Profiled with cProfile and pyinstrument, listing 10,000 projects (client process
   freshly parsed JSON object as the instance's `__dict__` (no second dict per item). Anything
   unusual (a missing key, a `null`, a wrong type) falls back to a careful per-field path with
   the same contract. The optional orjson extra halves the parse.
-- **What is left**, per project: about 1 us of structuring (two datetimes, the instance, ten
-  type checks), about 0.1 us for `async for` itself (one coroutine per item, which the floor's
-  plain `for` over a list does not pay) and, per page, the session's retry loop and deadline.
-  With the standard library's `json` the parse is about half of the floor's CPU and cannot be
-  made cheaper, which is why the default install stays near 1.6x; with orjson the listing is
-  about 1.3x to 1.4x. Using three times less CPU than pydo.aio would need about 1.25x the
-  floor for listing (pydo.aio lists at 3.4x to 3.8x here). That holds for GETs, where the
-  margin is about 8x, but not for listing, where it is about 2.8x.
+- **Then:** the decoders look keys up with the parser's own key objects. orjson makes one
+  string object per key name and puts that same object in every dict it parses, so the
+  generated code binds those objects and each lookup matches on identity instead of comparing
+  characters (about 0.1 us less per project with orjson). The instance's `__dict__` is set
+  through its descriptor's `__set__` (about 30 ns less than `object.__setattr__`). And
+  `async for` over a `Paginator` resumes one private async generator per item instead of
+  creating a coroutine per `__anext__` call (about a third less per item).
+- **What is left**, per project (`python -m benchmarks.breakdown`: pages of 200 realistic
+  projects, no HTTP, CPU per project): with `json`, parsing costs about 1.2 us, the typed
+  models about 0.8 us (two datetimes, the instance, ten type checks, and freeing them) and
+  `async for` about 0.1 us; with orjson, parsing about 0.55 us and the rest the same. The
+  floor spends about 2.2 to 2.6 us per project end to end, half of it in `json.loads`. So the
+  default install's listing cannot go under about 1.35x to 1.4x the floor: the typed models
+  alone are more than the 0.3x allowed. With orjson the cheaper parse pays for most of the
+  models, and the listing is about 1.1x to 1.2x. Three times less CPU than pydo.aio (which
+  lists at 3.5x to 4x the floor here) holds with orjson, not with the default install.
 - **Per request** (the session, measured with 1,000 GETs against the floor in one process,
   alternating, median of 21 rounds, orjson): the client's CPU over the floor's went from about
   18 us to about 9 us a request. The retry loop now awaits one attempt directly instead of

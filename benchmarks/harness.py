@@ -2,8 +2,11 @@
 
 Clients take turns scenario by scenario, and the order rotates every round, so slow drift of
 a shared, noisy machine falls on every client alike. Each timed figure is the median over the
-rounds. Every run is checked: all clients must list the same projects in the same order and
-fetch the same names.
+rounds. Where the system allows it, the fake servers run on one CPU and the client workers on
+another (``os.sched_setaffinity``): left to the scheduler, the two processes of a run moved
+between cores and shared them, and a client's CPU time then varied by half from run to run.
+Every run is checked: all clients must list the same projects in the same order and fetch
+the same names.
 """
 
 from __future__ import annotations
@@ -107,6 +110,18 @@ def available_clients() -> list[str]:
     return names
 
 
+def _pin(pid: int, role: str) -> None:
+    """Keep the process ``pid`` on its own CPU: the last for a fake server, the first for a client.
+
+    Nothing happens where CPU affinity is not supported or there is a single CPU.
+    """
+    setaffinity = getattr(os, "sched_setaffinity", None)
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if setaffinity is None or len(cpus) < 2:
+        return
+    setaffinity(pid, {cpus[-1] if role == "server" else cpus[0]})
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -129,6 +144,7 @@ def fake_server(projects: int, latency: float) -> Iterator[str]:
     process = subprocess.Popen(  # noqa: S603 -- our own module, fixed arguments
         command, stdout=subprocess.PIPE, text=True, env=_env(), cwd=ROOT
     )
+    _pin(process.pid, "server")
     try:
         line = _read_line(process.stdout, "the fake API")
         if not line.startswith("listening on "):
@@ -159,6 +175,7 @@ class Worker:
             env=_env(),
             cwd=ROOT,
         )
+        _pin(self._process.pid, "client")
         json.loads(_read_line(self._process.stdout, f"worker {name}"))
 
     def ask(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -249,7 +249,8 @@ def markdown(run: Run) -> str:
         (
             f"Produced by `{command}` (medians of {run.rounds} rounds; memory: one round under"
             " tracemalloc). The fake API ran in its own process and each client in its own"
-            " worker process, so CPU is the client's alone (`time.process_time`). The floor is"
+            " worker process, so CPU is the client's alone (`time.process_time`); the servers"
+            " and the workers were kept on separate CPUs where the system allows it. The floor is"
             " aiohttp + `json.loads` following `links.pages.next` and producing plain dicts;"
             " `aiodo_projects` is the default install (standard-library `json`), and"
             " `aiodo_projects[fast]` has the optional orjson extra;"

@@ -6,6 +6,7 @@ This is a correctness test of the harness only: it never looks at a time.
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import sys
 from aiodo_projects._convert import decode_page, loads
 from aiodo_projects.models import Project
 from benchmarks.breakdown import PER_PAGE, measure, page_body
-from benchmarks.harness import Plan, scenarios
+from benchmarks.harness import Plan, _pin, scenarios
 from benchmarks.report import Target
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -91,3 +92,21 @@ def test_breakdown_command_reports_the_default_parser() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("json: microseconds of CPU per project")
     assert "typed models and async for, in all" in done.stdout
+
+
+def test_benchmark_pins_servers_and_clients_to_separate_cpus() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    sleep = [sys.executable, "-c", "import time; time.sleep(30)"]
+    sleepers = [subprocess.Popen(sleep) for _ in range(2)]  # noqa: S603 -- a fixed command
+    try:
+        _pin(sleepers[0].pid, "server")
+        _pin(sleepers[1].pid, "client")
+        pinned = [os.sched_getaffinity(sleeper.pid) for sleeper in sleepers]
+    finally:
+        for sleeper in sleepers:
+            sleeper.kill()
+            sleeper.wait()
+    if len(cpus) >= 2:
+        assert pinned == [{cpus[-1]}, {cpus[0]}]
+    else:  # a single CPU: nothing to separate, the processes keep what they had
+        assert pinned == [set(cpus), set(cpus)]

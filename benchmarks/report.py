@@ -209,8 +209,10 @@ Profiled with cProfile and pyinstrument, listing 10,000 projects (client process
   floor spends about 2.2 to 2.6 us per project end to end, half of it in `json.loads`. So the
   default install's listing cannot go under about 1.35x to 1.4x the floor: the typed models
   alone are more than the 0.3x allowed. With orjson the cheaper parse pays for most of the
-  models, and the listing is about 1.1x to 1.2x. Three times less CPU than pydo.aio (which
-  lists at 3.5x to 4x the floor here) holds with orjson, not with the default install.
+  models, and the listing is 1.1x to 1.3x in most runs. pydo.aio lists at 3.3x to 4.2x the
+  floor here, so a margin of three times its CPU means at most 1.1x to 1.4x: with orjson that
+  is within this machine's run-to-run noise (a margin of 2.35 to 3.48 over five runs of the
+  whole benchmark), and without it the margin is short (1.96 to 2.82).
 - **Per request** (the session, measured with 1,000 GETs against the floor in one process,
   alternating, median of 21 rounds, orjson): the client's CPU over the floor's went from about
   18 us to about 9 us a request. The retry loop now awaits one attempt directly instead of

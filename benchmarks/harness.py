@@ -98,6 +98,8 @@ class Result:
     count: int
     peak: int | None
     rounds: int
+    cpu_quartiles: tuple[float, float] | None = None
+    """The first and third quartiles of the client's CPU time over the rounds: the spread."""
 
 
 def available_clients() -> list[str]:
@@ -258,6 +260,13 @@ def run_benchmarks(
     return results
 
 
+def _quartiles(values: list[float]) -> tuple[float, float] | None:
+    if len(values) < 2:  # quartiles need two values at least
+        return None
+    low, _, high = statistics.quantiles(values, n=4)
+    return (low, high)
+
+
 def _run_scenario(  # noqa: PLR0917 -- private, called once
     plan: Plan,
     scenario: Scenario,
@@ -301,6 +310,7 @@ def _run_scenario(  # noqa: PLR0917 -- private, called once
             scenario=scenario,
             client=name,
             cpu=statistics.median(a["cpu"] for a in runs[name]),
+            cpu_quartiles=_quartiles([a["cpu"] for a in runs[name]]),
             wall=statistics.median(a["wall"] for a in runs[name]),
             count=runs[name][0]["count"],
             peak=runs[name][0].get("peak"),

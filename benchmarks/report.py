@@ -84,9 +84,21 @@ class Run:
     def from_json(cls, data: dict[str, Any]) -> Run:
         """Read back what :meth:`to_json` wrote."""
         results = [
-            Result(**{**row, "scenario": Scenario(**row["scenario"])}) for row in data["results"]
+            Result(
+                **{
+                    **row,
+                    "scenario": Scenario(**row["scenario"]),
+                    "cpu_quartiles": _pair(row.get("cpu_quartiles")),
+                }
+            )
+            for row in data["results"]
         ]
         return cls(results, data["rounds"], data["command"], list(data["machine"]))
+
+
+def _pair(value: list[float] | None) -> tuple[float, float] | None:
+    """JSON keeps a tuple as a list: make it a pair again."""
+    return None if value is None else (value[0], value[1])
 
 
 def _ratio(value: float, floor: float) -> str:
@@ -100,7 +112,10 @@ def _floor(results: list[Result], key: str) -> Result:
 def table(results: list[Result]) -> list[str]:
     """The Markdown table: medians and ratios to the floor of the same scenario."""
     lines = [
-        "| scenario | client | CPU ms | CPU x floor | wall ms | wall x floor | peak memory |",
+        (
+            "| scenario | client | CPU ms (quartiles) | CPU x floor | wall ms | wall x floor"
+            " | peak memory |"
+        ),
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for result in results:
@@ -113,6 +128,9 @@ def table(results: list[Result]) -> list[str]:
         else:
             peak = "-"
             cpu, wall = f"{result.cpu * 1000:,.1f}", f"{result.wall * 1000:,.1f}"
+            if result.cpu_quartiles is not None:
+                low, high = (value * 1000 for value in result.cpu_quartiles)
+                cpu += f" ({low:,.1f}-{high:,.1f})"
             cpu_ratio, wall_ratio = _ratio(result.cpu, floor.cpu), _ratio(result.wall, floor.wall)
         lines.append(
             f"| {result.scenario.title} | {result.client} | {cpu} | {cpu_ratio} | {wall} "
@@ -249,7 +267,8 @@ def markdown(run: Run) -> str:
         "# Benchmark results",
         "",
         (
-            f"Produced by `{command}` (medians of {run.rounds} rounds; memory: one round under"
+            f"Produced by `{command}` (medians of {run.rounds} rounds, with the quartiles of the"
+            " CPU times to show the spread; memory: one round under"
             " tracemalloc). The fake API ran in its own process and each client in its own"
             " worker process, so CPU is the client's alone (`time.process_time`); the servers"
             " and the workers were kept on separate CPUs where the system allows it. The floor is"

@@ -229,7 +229,7 @@ Profiled with cProfile and pyinstrument, listing 10,000 projects (client process
   alone are more than the 0.3x allowed. With orjson the cheaper parse pays for most of the
   models, and the listing is 1.1x to 1.3x in most runs. pydo.aio lists at 3.3x to 4.2x the
   floor here, so a margin of three times its CPU means at most 1.1x to 1.4x: with orjson that
-  is within this machine's run-to-run noise (a margin of 2.35 to 3.48 over five runs of the
+  is within this machine's run-to-run noise (a margin of 2.35 to 3.48 over six runs of the
   whole benchmark), and without it the margin is short (1.96 to 2.82).
 - **Per request** (the session, measured with 1,000 GETs against the floor in one process,
   alternating, median of 21 rounds, orjson): the client's CPU over the floor's went from about

@@ -13,17 +13,9 @@ from aiodo_projects.testing import FakeDigitalOcean, Fault, ScriptedResponse
 from tests.conftest import TOKEN
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     from aiodo_projects import RateLimit
 
 FAST = do.RetryPolicy(backoff_base=0.001, backoff_cap=0.002)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDigitalOcean]:
-    async with FakeDigitalOcean(token=TOKEN) as server:
-        yield server
 
 
 class CountingLimiter:

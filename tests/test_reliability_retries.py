@@ -29,12 +29,6 @@ FIELDS: dict[str, Any] = {
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDigitalOcean]:
-    async with FakeDigitalOcean(token=TOKEN) as server:
-        yield server
-
-
-@pytest.fixture
 async def client(fake: FakeDigitalOcean) -> AsyncIterator[do.Client]:
     async with do.Client(token=TOKEN, base_url=fake.base_url, retry_policy=FAST) as api:
         yield api

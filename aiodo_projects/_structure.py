@@ -236,7 +236,6 @@ def _plain_init(cls: type) -> bool:
     """Whether an instance may be made by filling its ``__dict__`` without calling ``__init__``."""
     return (
         "__slots__" not in cls.__dict__
-        and _dict_setter(cls) is not None
         and not hasattr(cls, "__attrs_pre_init__")
         and not hasattr(cls, "__attrs_post_init__")
         and all(
@@ -327,10 +326,11 @@ def make_structurers(
         for index, field in enumerate(attrs.fields(cls))
         if field.init
     ]
-    plain = _plain_init(cls)
+    setdict = _dict_setter(cls)
+    plain = setdict is not None and _plain_init(cls)
     out = _Writer()
     if plain:
-        out.bind("_setdict", _dict_setter(cls))
+        out.bind("_setdict", setdict)
     out.bind("_cls", cls)
     name = cls.__name__
     _emit_careful(out, cls, fields, plain=plain)

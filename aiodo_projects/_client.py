@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 import attrs
 from yarl import URL
 
+from aiodo_projects._closing import AsyncClosing
 from aiodo_projects._limiter import (
     DEFAULT_BURST_LIMIT,
     DEFAULT_BURST_WINDOW,
@@ -25,7 +26,6 @@ from aiodo_projects.errors import ValidationError
 if TYPE_CHECKING:
     import ssl
     from collections.abc import Callable, Sequence
-    from types import TracebackType
 
     from aiodo_projects._ratelimit import RateLimit
     from aiodo_projects._retry import RetryEvent, WaitEvent
@@ -102,7 +102,7 @@ def _limiter(
     return choice
 
 
-class Client:
+class Client(AsyncClosing):
     """An async client for the DigitalOcean Projects API.
 
     >>> import aiodo_projects as do
@@ -237,14 +237,3 @@ class Client:
         owned, self._owned = self._owned, None
         if owned is not None:
             await owned.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar,
 
 import attrs
 
+from aiodo_projects._closing import AsyncClosing
 from aiodo_projects._links import page_key, rebase_link
 from aiodo_projects._prefetch import ConcurrentWalk
 from aiodo_projects.errors import DecodeError, ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator
-    from types import TracebackType
 
     from yarl import URL
 
@@ -201,7 +201,7 @@ class _Source(Generic[T]):
         return None if page is None else self.drift.admit(page)
 
 
-class _Iterating(Generic[T]):
+class _Iterating(AsyncClosing, Generic[T]):
     """What both public iterators share: the figures they report, closing, ``async with``."""
 
     def __init__(self, source: _Source[T]) -> None:
@@ -238,17 +238,6 @@ class _Iterating(Generic[T]):
         """Stop: cancel any page fetched ahead and wait for it. Iterating then ends."""
         self._finalizer.detach()
         await self._source.walk.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
 
 class PageIterator(_Iterating[T]):

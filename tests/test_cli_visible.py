@@ -271,3 +271,19 @@ def test_output_encodable_escapes_what_the_stream_cannot_write() -> None:
     assert encodable("café", utf8_out) == "café"
     assert encodable("café", io.StringIO()) == "café"  # no encoding: UTF-8 is assumed
     assert encodable("café", _UnknownEncoding()) == "café"  # left to the stream
+
+
+class _TerminalInput(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_delete_prompt_shows_the_ids_visible(
+    fake: FakeDigitalOcean, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", _TerminalInput("n\n"))
+    run = run_main(capsys, fake, "delete", f"{PID}{CLEAR}")
+    assert run.code == 1
+    _assert_harmless(run.err)
+    assert run.err.startswith(f"Delete project {PID}\\x1b[2J? This cannot be undone.")
+    assert fake.received() == 0

@@ -3,7 +3,9 @@
 ``main(argv)`` parses, runs one command inside ``asyncio.run`` and only then writes its
 output, all at once: a failure or a Ctrl-C leaves no half-written table or JSON. Every
 failure is one line on stderr and an exit code (0 done, 1 failed, 2 bad arguments,
-130 interrupted); ``-v`` adds logs and, for unexpected errors, the traceback.
+130 interrupted); ``-v`` adds logs and, only for an unexpected error (a bug), the traceback.
+Everything from the API is shown :func:`~aiodo_projects.cli._visible.visible`: no escape
+sequence a server sends reaches the terminal.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ from aiodo_projects.cli._errors import (
     EXIT_USAGE,
     CLIError,
     describe,
+    expected,
+    first_error,
     redact,
 )
-from aiodo_projects.cli._output import RenderOptions, render
+from aiodo_projects.cli._output import RenderOptions, encodable, render
 from aiodo_projects.cli._parser import parse
+from aiodo_projects.cli._visible import visible, visible_lines
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -50,15 +55,15 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
-class _Redact(logging.Filter):
+class _SafeFormatter(logging.Formatter):
+    """Formats a log record without the token and with API text made visible."""
+
     def __init__(self, secret: str | None) -> None:
-        super().__init__()
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
         self._secret = secret
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage(), self._secret)
-        record.args = None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return visible_lines(redact(super().format(record), self._secret))
 
 
 @contextmanager
@@ -68,8 +73,7 @@ def _logging(verbose: int, secret: str | None) -> Iterator[None]:
         yield
         return
     handler = logging.StreamHandler(_CurrentStderr())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_Redact(secret))
+    handler.setFormatter(_SafeFormatter(secret))
     target = logging.getLogger() if verbose > 1 else logging.getLogger("aiodo_projects")
     level = target.level
     target.addHandler(handler)
@@ -108,7 +112,7 @@ def _confirm_delete(args: Namespace, stdin: TextIO, stderr: TextIO) -> None:
         )
     ids = args.projects
     what = f"project {ids[0]}" if len(ids) == 1 else f"{len(ids)} projects ({', '.join(ids)})"
-    stderr.write(f"Delete {what}? This cannot be undone. [y/N] ")
+    stderr.write(f"Delete {visible(what)}? This cannot be undone. [y/N] ")
     stderr.flush()
     answer = stdin.readline()
     if not answer.endswith("\n"):
@@ -134,7 +138,7 @@ def _execute(args: Namespace) -> int:
     result = asyncio.run(_run(command, args))
     options = RenderOptions(output=args.output, format=args.format, header=args.header)
     text = render(result, options, sys.stdout)
-    sys.stdout.write(text)
+    sys.stdout.write(encodable(text, sys.stdout))
     sys.stdout.flush()
     return 0
 
@@ -164,10 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return EXIT_FAILURE
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line, never a traceback
+    except Exception as exc:  # noqa: BLE001 - every failure becomes one line
         line, code = describe(exc, subject=subject_of(args))
-        if args.verbose:
+        if args.verbose and not expected(first_error(exc)):
             text = "".join(traceback.format_exception(exc))
-            sys.stderr.write(redact(text, secret))
+            sys.stderr.write(visible_lines(redact(text, secret)))
         sys.stderr.write(f"{PROG}: error: {redact(line, secret)}\n")
         return code

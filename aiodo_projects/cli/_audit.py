@@ -3,7 +3,8 @@
 One task lists the projects page by page and queues them; ``concurrency`` workers take them
 from the queue and fetch each project's resources, so resource fetches start with the first
 page and at most ``concurrency`` are in flight. The client's limiter and retries pace every
-request; a failure cancels the rest and is raised as itself (not an ``ExceptionGroup``).
+request; a failure cancels the rest and is raised as itself (not an ``ExceptionGroup``, and
+not chained to one: a traceback shows that one failure, not every cancelled sibling).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from typing import TYPE_CHECKING
 import attrs
 
 import aiodo_projects as do
+from aiodo_projects.cli._errors import first_error
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Coroutine, Sequence
 
     from aiodo_projects.cli._progress import Progress
 
@@ -45,11 +47,6 @@ def audit_project(project: do.Project, resources: Sequence[do.Resource]) -> Proj
         by_type=dict(Counter(resource.type or "unknown" for resource in resources)),
         not_ok=tuple(r for r in resources if r.status != do.ResourceStatus.OK),
     )
-
-
-def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    first = group.exceptions[0]
-    return _first_leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def gather(client: do.Client, *, concurrency: int, progress: Progress) -> list[ProjectAudit]:
@@ -80,14 +77,22 @@ async def gather(client: do.Client, *, concurrency: int, progress: Progress) -> 
             results[index] = await _audit_one(client, project)
             progress.advance()
 
+    await _together([produce(), *(work() for _ in range(concurrency))])
+    return [results[index] for index in sorted(results)]
+
+
+async def _together(jobs: list[Coroutine[object, object, None]]) -> None:
+    """Run ``jobs`` as tasks; the first failure cancels the others and is raised as itself."""
     try:
         async with asyncio.TaskGroup() as tasks:
-            tasks.create_task(produce())
-            for _ in range(concurrency):
-                tasks.create_task(work())
+            for job in jobs:
+                tasks.create_task(job)
     except BaseExceptionGroup as group:
-        raise _first_leaf(group)  # noqa: B904 - the leaf keeps its own __cause__
-    return [results[index] for index in sorted(results)]
+        failure = first_error(group)
+    else:
+        return
+    # Raised here, outside the handler, the failure keeps its own context instead of the group.
+    raise failure
 
 
 async def _audit_one(client: do.Client, project: do.Project) -> ProjectAudit:

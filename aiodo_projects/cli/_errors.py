@@ -1,10 +1,16 @@
-"""Turning every failure into one line on stderr and an exit code."""
+"""Turning every failure into one line on stderr and an exit code.
+
+An expected failure (the API or the network failed, a bad argument, a usage error) is its line
+and nothing more, even with ``-v``; only an unexpected one (a bug) earns a traceback there.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Final
 
 import aiodo_projects as do
+from aiodo_projects.cli._visible import visible
 
 __all__ = [
     "EXIT_FAILURE",
@@ -12,6 +18,8 @@ __all__ = [
     "EXIT_USAGE",
     "CLIError",
     "describe",
+    "expected",
+    "first_error",
     "redact",
 ]
 
@@ -77,17 +85,35 @@ def _line(exc: BaseException, subject: str | None) -> str:  # noqa: PLR0911
     return f"internal error ({type(exc).__name__}: {exc}); run with -v for details"
 
 
+def first_error(exc: BaseException) -> BaseException:
+    """Return the error an exception group stands for: its first leaf that is not a cancellation.
+
+    Sibling tasks cancelled because of it say nothing of their own; anything else is ``exc``.
+    """
+    if not isinstance(exc, BaseExceptionGroup):
+        return exc
+    leaves = [first_error(inner) for inner in exc.exceptions]
+    meaningful = [leaf for leaf in leaves if not isinstance(leaf, asyncio.CancelledError)]
+    return (meaningful or leaves)[0]
+
+
+def expected(exc: BaseException) -> bool:
+    """Whether ``exc`` is a failure the command line explains (else it is a bug)."""
+    return isinstance(exc, CLIError | do.DigitalOceanError | OSError | KeyboardInterrupt)
+
+
 def describe(exc: BaseException, *, subject: str | None = None) -> tuple[str, int]:
-    """Return the one-line message and exit code for ``exc``.
+    """Return the one-line message, made :func:`visible`, and exit code for ``exc``.
 
     ``subject`` names what the command was about (``project 1234...``) for 404s and 412s.
     """
+    exc = first_error(exc)
     if isinstance(exc, CLIError):
-        return _one_line(str(exc)), exc.code
+        return visible(_one_line(str(exc))), exc.code
     if isinstance(exc, do.ValidationError):
-        return _one_line(str(exc)), EXIT_USAGE
+        return visible(_one_line(str(exc))), EXIT_USAGE
     line = _line(exc, subject)
     notes = getattr(exc, "__notes__", None) or []
     if notes:
         line += "; " + "; ".join(notes)
-    return _one_line(line), EXIT_FAILURE
+    return visible(_one_line(line)), EXIT_FAILURE

@@ -9,22 +9,25 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TextIO, TypeVar
 
 import attrs
 
 from aiodo_projects.cli._columns import Column, choose_columns
+from aiodo_projects.cli._visible import json_visible, visible, visible_lines
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.text import Text
 
 __all__ = [
     "Output",
     "RenderOptions",
     "Table",
+    "cell",
     "column_style",
+    "encodable",
     "plain_table",
     "render",
     "rich_available",
@@ -101,7 +104,6 @@ class Table(Generic[T]):
     def as_rich(self, options: RenderOptions) -> list[RenderableType]:
         """Return one rich table."""
         from rich.table import Table as RichTable  # noqa: PLC0415 - rich is optional
-        from rich.text import Text  # noqa: PLC0415
 
         headers, rows = self._cells(options)
         table = RichTable(
@@ -114,7 +116,7 @@ class Table(Generic[T]):
             bold = self.single and index == 0
             table.add_column(header, style="bold" if bold else None, **column_style(header))
         for row in rows:
-            table.add_row(*(Text(cell) for cell in row))
+            table.add_row(*(cell(text) for text in row))
         return [table]
 
 
@@ -125,8 +127,11 @@ def column_style(header: str) -> dict[str, Any]:
     return {"overflow": "fold"}
 
 
-def _clean(cell: str) -> str:
-    return " ".join(cell.split()) if any(ch in cell for ch in "\t\r\n") else cell
+def cell(text: str) -> Text:
+    """Return a rich table cell showing ``text`` (from the API) :func:`visible` and unstyled."""
+    from rich.text import Text  # noqa: PLC0415 - rich is optional
+
+    return Text(visible(text))
 
 
 def plain_table(
@@ -136,7 +141,7 @@ def plain_table(
 
     Columns are left-aligned, except those whose index is in ``right`` (numbers).
     """
-    lines = [[_clean(cell) for cell in row] for row in ([headers] if headers else []) + list(rows)]
+    lines = [[visible(text) for text in row] for row in ([headers] if headers else []) + list(rows)]
     if not lines:
         return ""
     widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
@@ -161,17 +166,41 @@ def rich_available() -> bool:
 
 
 def render(result: Output, options: RenderOptions, stream: TextIO) -> str:
-    """Render ``result`` completely, for ``stream`` (rich only when it is a terminal)."""
+    r"""Render ``result`` completely, for ``stream`` (rich only when it is a terminal).
+
+    Tables show every value :func:`visible`. JSON keeps the data exact, with the characters
+    that are not printable as ``\u`` escapes. CSV keeps the data exact too (a file for
+    programs), except on a terminal, where its values are shown :func:`visible` like tables
+    (only their line breaks are kept, quoted as CSV quotes them).
+    """
     if options.output == "json":
-        return json.dumps(result.as_json(), indent=2, ensure_ascii=False) + "\n"
+        return json_visible(result.as_json()) + "\n"
     if options.output == "csv":
         rows = result.as_csv(options)
+        if stream.isatty():
+            rows = [[visible_lines(value) for value in row] for row in rows]
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(rows if options.header else rows[1:])
         return buffer.getvalue()
     if stream.isatty() and rich_available():
         return _render_rich(result, options, stream)
     return result.as_plain(options)
+
+
+def encodable(text: str, stream: TextIO) -> str:
+    """Return ``text`` with what ``stream``'s encoding cannot write as backslash escapes.
+
+    That is a lone surrogate in CSV bound for a file (UTF-8 has no encoding for one), or any
+    character a non-UTF-8 locale lacks: the rest of the output is written, not lost to an error.
+    """
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: leave it to the stream
+        pass
+    return text
 
 
 def _render_rich(result: Output, options: RenderOptions, stream: TextIO) -> str:

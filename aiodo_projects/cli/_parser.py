@@ -13,6 +13,7 @@ from typing import Final, NoReturn
 
 from aiodo_projects import __version__
 from aiodo_projects.cli._errors import EXIT_USAGE
+from aiodo_projects.cli._visible import visible
 
 __all__ = ["GLOBAL_DEFAULTS", "build_parser", "parse"]
 
@@ -43,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {visible(message)} (see --help)\n")
 
 
 def _global_options() -> _Parser:

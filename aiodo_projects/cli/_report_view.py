@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from aiodo_projects.cli._columns import readable_time
-from aiodo_projects.cli._output import column_style, plain_table
+from aiodo_projects.cli._output import cell, column_style, plain_table
+from aiodo_projects.cli._visible import visible
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -122,14 +123,15 @@ def headline(report: AuditReport) -> str:
 
 def details(report: AuditReport) -> list[str]:
     """Return the lines under the headline: resource types and the default project."""
-    types = ", ".join(f"{_n(count)} {kind}" for kind, count in report.resources_by_type().items())
+    by_type = report.resources_by_type().items()
+    types = ", ".join(f"{_n(count)} {visible(kind)}" for kind, count in by_type)
     lines = [f"Resources by type: {types or 'none'}"]
     default = report.default()
     if default is None:
         lines.append("Default project: not found in the listing")
     else:
         lines.append(
-            f"Default project: {default.project.name} ({default.project.id}),"
+            f"Default project: {visible(default.project.name)} ({visible(default.project.id)}),"
             f" {_plural(default.resources, 'resource')}"
         )
     return lines
@@ -193,7 +195,7 @@ def rich(report: AuditReport, options: RenderOptions) -> list[RenderableType]:
                 **column_style(header),
             )
         for row in section.rows:
-            drawn.add_row(*(Text(cell) for cell in row))
+            drawn.add_row(*(cell(text) for text in row))
         return drawn
 
     first, second, *rest = sections(report)

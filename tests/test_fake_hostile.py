@@ -93,8 +93,8 @@ async def test_fake_update_is_all_or_nothing(fake: FakeDigitalOcean) -> None:
     assert fake.projects[fake.default_project_id] == default
     # The old name is still taken and the new one still free.
     for name, status in [("Default", 409), ("renamed", 201)]:
-        body = {"name": name, "purpose": "IoT"}
-        assert (await send(fake, "POST", "/v2/projects", json=body)).status == status
+        create = {"name": name, "purpose": "IoT"}
+        assert (await send(fake, "POST", "/v2/projects", json=create)).status == status
 
 
 async def test_fake_request_body_that_is_not_the_gzip_it_claims_is_a_400(

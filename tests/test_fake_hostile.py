@@ -140,6 +140,11 @@ def test_fake_refuses_a_port_that_is_not_one(port: object) -> None:
         FakeDigitalOcean(port=port)  # type: ignore[arg-type]
 
 
+def test_fake_refuses_a_host_that_is_not_text() -> None:
+    with pytest.raises(ValueError, match="host must be a str"):
+        FakeDigitalOcean(host=0x7F000001)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("seconds", [math.nan, math.inf, -math.inf, -0.5, True, "1"])
 def test_fake_refuses_a_latency_that_is_not_a_finite_delay(seconds: object) -> None:
     with pytest.raises(ValueError, match="latency"):

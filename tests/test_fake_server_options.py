@@ -48,7 +48,7 @@ def _what_it_serves(fake: FakeDigitalOcean) -> tuple[object, ...]:
     "argv",
     [
         [],
-        ["--projects", "5"],
+        ["--port", "0", "--projects", "5"],
         ["--projects", "4", "--numbered"],
         ["--empty"],
         ["--latency", "0.25", "--record-limit", "9", "--enforce-limits", "--token", "T"],
@@ -106,6 +106,18 @@ def test_fake_server_bad_options_are_one_line_usage_errors(
     assert err == (
         f"aiodo-projects fake-server: error: {message} (see --help)\n"
         f"python -m aiodo_projects.testing: error: {message} (see --help)\n"
+    )
+
+
+def test_fake_server_refuses_a_host_that_is_not_loopback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    public = ["--host", "0.0.0.0"]  # noqa: S104 - refused, as tested
+    assert cli_main(["fake-server", *public]) == 2
+    assert runner_module.main(public) == 2
+    message = "the fake listens only on loopback addresses, not '0.0.0.0'"
+    assert capsys.readouterr().err == (
+        f"aiodo-projects: error: {message}\npython -m aiodo_projects.testing: error: {message}\n"
     )
 
 

@@ -142,7 +142,8 @@ def _read_line(stream: IO[str] | None, what: str) -> str:
 def fake_server(projects: int, latency: float) -> Iterator[str]:
     """Run ``python -m aiodo_projects.testing`` in its own process; yield its base URL."""
     command = [sys.executable, "-m", "aiodo_projects.testing", "--port", "0"]
-    command += ["--projects", str(projects), "--latency", str(latency), "--token", TOKEN]
+    command += ["--projects", str(projects), "--numbered", "--latency", str(latency)]
+    command += ["--token", TOKEN]
     process = subprocess.Popen(  # noqa: S603 -- our own module, fixed arguments
         command, stdout=subprocess.PIPE, text=True, env=_env(), cwd=ROOT
     )

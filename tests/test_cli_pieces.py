@@ -234,8 +234,11 @@ def test_cli_fake_server_empty_holds_only_the_default_project(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["fake-server", "--projects", "-1"], "--projects must be 0 or more, not -1"),
-        (["fake-server", "--latency", "-2"], "--latency must be 0 or more seconds, not -2"),
+        (["fake-server", "--projects", "-1"], "argument --projects: must be 0 or more, not -1"),
+        (
+            ["fake-server", "--latency", "-2"],
+            "argument --latency: must be 0 or more seconds, not -2",
+        ),
     ],
 )
 def test_cli_fake_server_rejects_bad_options(
@@ -243,7 +246,7 @@ def test_cli_fake_server_rejects_bad_options(
 ) -> None:
     run = run_main(capsys, None, *argv)
     assert run.code == 2
-    assert run.err == f"aiodo-projects: error: {message}\n"
+    assert run.err == f"aiodo-projects fake-server: error: {message} (see --help)\n"
 
 
 def test_cli_python_dash_m_module_calls_main(

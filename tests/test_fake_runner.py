@@ -12,11 +12,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-import aiodo_projects.testing.__main__ as runner_module
+import aiodo_projects.testing
+from aiodo_projects.cli._fake_server import SERVER_RECORD_LIMIT
 from aiodo_projects.testing import FakeDigitalOcean, serve
 from aiodo_projects.testing import pytest_plugin as plugin
 from aiodo_projects.testing.__main__ import main
-from aiodo_projects.testing._serve import SERVER_RECORD_LIMIT
 from tests.fake_http import send
 
 pytest_plugins = ["pytester"]
@@ -27,7 +27,7 @@ async def test_fake_module_runs_as_a_server_until_sigint() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "aiodo_projects.testing",
-        "--port", "0", "--projects", "3", "--demo", "--token", "T", "--enforce-limits",
+        "--port", "0", "--projects", "3", "--numbered", "--token", "T", "--enforce-limits",
         stdout=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     assert process.stdout is not None
@@ -40,7 +40,8 @@ async def test_fake_module_runs_as_a_server_until_sigint() -> None:
             aiohttp.ClientSession() as session,
             session.get(base_url + "/v2/projects", headers=headers) as response,
         ):
-            assert (await response.json())["meta"]["total"] == 1 + 3 + 300
+            names = [project["name"] for project in (await response.json())["projects"]]
+            assert names == ["Default", "project-00001", "project-00002", "project-00003"]
         process.send_signal(signal.SIGINT)
         assert await asyncio.wait_for(process.wait(), 10) == 0
     finally:
@@ -62,7 +63,7 @@ class InterruptWhenReady(io.StringIO):
 def test_fake_main_prints_the_url_and_stops_on_sigint(monkeypatch: pytest.MonkeyPatch) -> None:
     stdout = InterruptWhenReady()
     monkeypatch.setattr(sys, "stdout", stdout)
-    assert main(["--projects", "2", "--demo", "--latency", "0.01"]) == 0
+    assert main(["--projects", "2", "--latency", "0.01"]) == 0
     assert stdout.getvalue().startswith("listening on http://127.0.0.1:")
 
 
@@ -156,7 +157,7 @@ def test_fake_main_keeps_a_bounded_request_log(monkeypatch: pytest.MonkeyPatch) 
         made.append(real(**kwargs))
         return made[-1]
 
-    monkeypatch.setattr(runner_module, "FakeDigitalOcean", spy)
+    monkeypatch.setattr(aiodo_projects.testing, "FakeDigitalOcean", spy)
     monkeypatch.setattr(sys, "stdout", InterruptWhenReady())
     assert main([]) == 0
     assert main(["--record-limit", "7"]) == 0

@@ -13,6 +13,7 @@ from typing import Final, NoReturn
 
 from aiodo_projects import __version__
 from aiodo_projects.cli._errors import EXIT_USAGE
+from aiodo_projects.cli._fake_server import add_fake_server_arguments
 from aiodo_projects.cli._visible import visible
 
 __all__ = ["GLOBAL_DEFAULTS", "build_parser", "parse"]
@@ -162,21 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = add("fake-server", "serve the fake API on a loopback port until Ctrl-C")
-    serve.add_argument("--host", default="127.0.0.1", help="loopback address (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=0, help="port (default: any free one)")
-    serve.add_argument(
-        "--projects",
-        dest="demo_projects",
-        type=int,
-        default=300,
-        metavar="N",
-        help="demo projects to seed (300)",
-    )
-    serve.add_argument("--empty", action="store_true", help="seed nothing but the default project")
-    serve.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="per request")
-    serve.add_argument(
-        "--enforce-limits", action="store_true", help="answer 429 past DigitalOcean's rate limits"
-    )
+    add_fake_server_arguments(serve, token=False)  # --token is a global option
     return parser
 
 

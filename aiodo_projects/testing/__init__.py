@@ -13,7 +13,10 @@ Choices where DigitalOcean's behaviour is not documented: a project created with
 the default project is a 412; a URN not shaped ``do:<type>:<id>`` is a 422; a wrong JSON
 type is a 422 while a missing or unparsable body is a 400; invalid ``page``/``per_page``
 values are a 400; a single page of results has ``"links": {}``; like DigitalOcean, a
-DELETE whose ``Content-Type`` is not JSON is a 415.
+DELETE whose ``Content-Type`` is not JSON is a 415. Text with no UTF-8 form (a lone
+surrogate, which JSON can escape) is a 422 and a body that does not match its
+``Content-Encoding`` a 400; a refused write stores nothing. Page links name the fake's own
+address, never the request's ``Host``.
 """
 
 from aiodo_projects.testing._fake import FakeDigitalOcean

@@ -1,7 +1,9 @@
 """Run the fake DigitalOcean API as a standalone server: ``python -m aiodo_projects.testing``.
 
-It prints ``listening on http://127.0.0.1:PORT`` once ready and runs until SIGINT or
-SIGTERM. Only loopback hosts are accepted.
+It takes the options of ``aiodo-projects fake-server``, with the same meanings (one
+definition serves both), prints ``listening on http://127.0.0.1:PORT`` once ready and runs
+until SIGINT or SIGTERM. Only loopback hosts are accepted; a bad option is one line on
+stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -10,54 +12,39 @@ import argparse
 import asyncio
 import contextlib
 import sys
+from typing import TYPE_CHECKING, NoReturn
 
-from aiodo_projects.testing._fake import FakeDigitalOcean
-from aiodo_projects.testing._limits import LimitConfig
-from aiodo_projects.testing._serve import SERVER_RECORD_LIMIT, serve
+from aiodo_projects.cli._fake_server import add_fake_server_arguments, make_fake
+from aiodo_projects.testing._serve import serve
+
+if TYPE_CHECKING:
+    from aiodo_projects.testing import FakeDigitalOcean
+
+PROG = "python -m aiodo_projects.testing"
+EXIT_USAGE = 2
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    """Parse the command line."""
-    parser = argparse.ArgumentParser(
-        prog="python -m aiodo_projects.testing",
-        description="Run the in-memory DigitalOcean Projects API on a loopback port.",
-    )
-    parser.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="port (0 picks a free one)")
-    parser.add_argument("--projects", type=int, default=0, help="add N numbered projects")
-    parser.add_argument("--demo", action="store_true", help="add realistic demo data")
-    parser.add_argument("--token", default="test-token", help="the accepted bearer token")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds before answers")
-    parser.add_argument(
-        "--enforce-limits", action="store_true", help="answer 429 beyond 250/min, 5000/h"
-    )
-    parser.add_argument(
-        "--record-limit",
-        type=int,
-        default=SERVER_RECORD_LIMIT,
-        help=f"requests kept in the log (default {SERVER_RECORD_LIMIT:,})",
-    )
-    return parser.parse_args(argv)
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line on stderr, as the CLI's are."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the fake until a signal; return the exit status."""
-    args = parse_args(argv)
+    parser = _Parser(
+        prog=PROG, description="Run the in-memory DigitalOcean Projects API on a loopback port."
+    )
+    add_fake_server_arguments(parser, token=True)
     try:
-        fake = FakeDigitalOcean(
-            token=args.token,
-            host=args.host,
-            port=args.port,
-            latency=args.latency,
-            limits=LimitConfig(enforce=args.enforce_limits),
-            record_limit=args.record_limit,
-        )
-        fake.seed(args.projects)
+        args = parser.parse_args(argv)
+        fake = make_fake(args)
+    except SystemExit as exc:  # --help, or a usage error argparse already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     except ValueError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return 2
-    if args.demo:
-        fake.seed_demo()
+        sys.stderr.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
 
     def ready(running: FakeDigitalOcean) -> None:
         sys.stdout.write(f"listening on {running.base_url}\n")

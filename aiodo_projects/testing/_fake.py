@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from aiohttp import web
 
 from aiodo_projects.testing import _seed
-from aiodo_projects.testing._faults import Fault, ScriptedResponse
+from aiodo_projects.testing._faults import Fault, ScriptedResponse, check_seconds
 from aiodo_projects.testing._limits import LimitConfig, RateLimiter
 from aiodo_projects.testing._routes import OPERATION_IDS
 from aiodo_projects.testing._server import Dispatcher, RecordedRequest, Step
@@ -28,10 +28,13 @@ if TYPE_CHECKING:
 
 OWNER_UUID: Final = "5f0e8a2b9c3d4e1f8a7b6c5d4e3f2a1b0c9d8e7f"
 OWNER_ID: Final = 4242424
+_MAX_PORT: Final = 65535
 
 
 def check_loopback(host: str) -> None:
     """Refuse to listen anywhere but on a loopback address: the fake is for tests."""
+    if not isinstance(host, str):
+        raise ValueError(f"host must be a str, not {host!r}")  # noqa: TRY004 - one error type
     if host == "localhost":
         return
     try:
@@ -59,7 +62,7 @@ class FakeDigitalOcean:
 
     ``clock`` drives timestamps and the rate-limit logs; ``date_skew`` makes the ``Date``
     and ``ratelimit-reset`` headers read as if the server clock were that many seconds
-    off; ``public_url`` is the origin pagination links name instead of the request's.
+    off; pagination links name the fake's own address, or ``public_url`` when given.
     ``record_limit`` caps the request log (:attr:`requests`) for long runs: by default a test's
     fake keeps every request, and the standalone server keeps the latest 10,000.
     """
@@ -79,6 +82,9 @@ class FakeDigitalOcean:
         record_limit: int | None = None,
     ) -> None:
         check_loopback(host)
+        if type(port) is not int or not 0 <= port <= _MAX_PORT:
+            raise ValueError(f"port must be an int from 0 to {_MAX_PORT}, not {port!r}")
+        check_seconds("date_skew", date_skew, signed=True)
         if record_limit is not None and (type(record_limit) is not int or record_limit < 0):
             raise ValueError(f"record_limit must be None or an int >= 0, not {record_limit!r}")
         accepted = [token] if tokens is None else list(tokens)
@@ -97,8 +103,8 @@ class FakeDigitalOcean:
             tokens=self.tokens,
             clock=clock,
             date_skew=date_skew,
-            public_url=public_url.rstrip("/") if public_url else None,
         )
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._dispatcher.record_limit = record_limit
         self.latency = latency
         self._running: tuple[web.AppRunner, socket.socket] | None = None
@@ -114,8 +120,12 @@ class FakeDigitalOcean:
         self._dispatcher.closing = asyncio.Event()  # a new one for this loop and run
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._dispatcher.handle)
-        # Hanging requests notice `closing` within a poll, so shutdown stays short.
-        runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
+        # Hanging requests notice `closing` within a poll, so shutdown stays short. Every
+        # handler reads the whole body first, so a body still unread after the answer is
+        # one that could not be read (bad gzip): close rather than linger reading it again.
+        runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=1.0, lingering_time=0
+        )
         await runner.setup()
         family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
         try:
@@ -127,6 +137,7 @@ class FakeDigitalOcean:
         self._running = runner, listening
         host, port = listening.getsockname()[:2]
         self._base_url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        self._dispatcher.origin = self._public_url or self._base_url
 
     async def close(self) -> None:
         """Stop listening, dropping any request still hanging; safe to call twice."""
@@ -169,9 +180,7 @@ class FakeDigitalOcean:
 
     @latency.setter
     def latency(self, seconds: float) -> None:
-        if seconds < 0:
-            raise ValueError("latency must not be negative")
-        self._dispatcher.latency = seconds
+        self._dispatcher.latency = check_seconds("latency", seconds)
 
     # -- state ------------------------------------------------------------------------
 

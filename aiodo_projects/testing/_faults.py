@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+
+def check_seconds(what: str, value: object, *, signed: bool = False) -> float:
+    """Return a delay or clock offset in seconds; refuse NaN, infinities and non-numbers.
+
+    Negative values are refused too unless ``signed`` (a clock may be behind, a delay not).
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or (value < 0 and not signed)
+    ):
+        kind = "finite" if signed else "finite, non-negative"
+        raise ValueError(f"{what} must be a {kind} number of seconds, not {value!r}")
+    return float(value)
 
 
 class FaultKind(enum.Enum):
@@ -34,11 +51,13 @@ class Fault:
     seconds: float = 0.0
     status: int = 502
 
+    def __post_init__(self) -> None:
+        signed = self.kind is FaultKind.SKEWED_DATE
+        check_seconds(f"Fault.{self.kind.value}", self.seconds, signed=signed)
+
     @classmethod
     def latency(cls, seconds: float) -> Fault:
         """Wait ``seconds``, then answer normally."""
-        if seconds < 0:
-            raise ValueError("latency must not be negative")
         return cls(FaultKind.LATENCY, seconds=seconds)
 
     @classmethod

@@ -77,15 +77,17 @@ def demo(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
             name, suffix = f"{team}-{app}-{_SHORT[environment]}-{suffix}", suffix + 1
         purpose = rng.choice(PURPOSES) if rng.random() > 0.03 else "Internal hackathon"  # noqa: PLR2004
         created = rng.uniform(_START, _END)
+        description = rng.choice(("", f"{app.replace('-', ' ').title()} for {team}"))
+        project_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         project = store.insert(
             name=name,
             purpose=purpose,
-            description=rng.choice(("", f"{app.replace('-', ' ').title()} for {team}")),
+            description=description,
             environment=environment,
             created_at=timestamp(created),
-            project_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            updated_at=timestamp(rng.uniform(created, _END)),
+            project_id=project_id,
         )
-        project["updated_at"] = timestamp(rng.uniform(created, _END))
         empty = index == 0 or (index > 1 and rng.random() < 0.12)  # noqa: PLR2004
         statuses = ["not_found", "service_down"] if index == 1 else []
         for _ in range(0 if empty else rng.randint(1, 10)):

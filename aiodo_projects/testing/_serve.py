@@ -13,8 +13,6 @@ if TYPE_CHECKING:
     from aiodo_projects.testing._fake import FakeDigitalOcean
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-SERVER_RECORD_LIMIT = 10_000
-"""A standalone server runs long: it keeps only the latest requests in its log."""
 
 
 async def serve(

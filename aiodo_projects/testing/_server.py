@@ -63,14 +63,15 @@ class Dispatcher:
         tokens: frozenset[str],
         clock: Callable[[], float],
         date_skew: float,
-        public_url: str | None,
     ) -> None:
         self.store = store
         self.limiter = limiter
         self.tokens = tokens
         self.clock = clock
         self.date_skew = date_skew
-        self.public_url = public_url
+        # The origin page links name: the fake's own address (or its public_url), set when
+        # it starts. Never the request's Host header, which any client can set.
+        self.origin = ""
         self.latency = 0.0
         self.requests: list[RecordedRequest] = []
         self.record_limit: int | None = None
@@ -93,7 +94,11 @@ class Dispatcher:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request (the aiohttp handler)."""
         now = self.clock()
-        raw = await request.read()
+        body_error = None
+        try:
+            raw = await request.read()
+        except web.RequestPayloadError:  # a body that is not the gzip or deflate it claims
+            raw, body_error = b"", ApiError(400, "the body does not match its Content-Encoding")
         try:
             operation: str | None
             operation, ref = route(request.method, request.path)
@@ -116,6 +121,8 @@ class Dispatcher:
             return self._error(record, ApiError(429), verdict)
         if route_error is not None or operation is None:
             return self._error(record, route_error or ApiError(404), verdict)
+        if body_error is not None:
+            return self._error(record, body_error, verdict)
         queue = self.scripts.get(operation)
         step: Step = queue.popleft() if queue else 200
         return await self._play(step, request, record, ref, verdict)
@@ -182,12 +189,11 @@ class Dispatcher:
         skew: float = 0.0,
     ) -> web.Response:
         operation = record.operation or ""
-        base = self.public_url or f"{request.scheme}://{request.host}"
         call = Call(
             ref=ref,
             raw=record.body,
             query=request.query,
-            page_url=base + request.path,
+            page_url=self.origin + request.path,
             content_type=request.headers.get("Content-Type", ""),
         )
         try:

@@ -1,7 +1,9 @@
 """The fake's in-memory state: projects, their resources, and the validation of writes.
 
 Nothing here knows about HTTP: operations take parsed JSON and raise `ApiError` with
-the status and message DigitalOcean would answer.
+the status and message DigitalOcean would answer. Every write is all or nothing: it is
+checked and encoded in full before any state changes, so what is stored can always be
+answered.
 """
 
 from __future__ import annotations
@@ -58,11 +60,20 @@ def normalize_purpose(value: str) -> str:
     return f"Other: {value}"
 
 
+def check_text(what: str, value: str) -> None:
+    """Raise a 422 for text with no UTF-8 form (a lone surrogate, which JSON can escape)."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ApiError(422, f"{what} must be valid UTF-8 text, not a lone surrogate") from None
+
+
 def check_urn(urn: object) -> tuple[str, str]:
     """Return a URN's type and id, or raise a 422 if it is not ``do:<type>:<id>``."""
     match = _URN.fullmatch(urn) if isinstance(urn, str) else None
     if match is None:
         raise ApiError(422, f"invalid resource urn {urn!r}: expected do:<type>:<id>")
+    check_text("a resource urn", match[0])
     return match[1], match[2]
 
 
@@ -81,6 +92,7 @@ def check_fields(body: object, *, required: tuple[str, ...]) -> dict[str, Any]:
             continue
         if not isinstance(value, str):
             raise ApiError(422, f"{key} must be a string")
+        check_text(key, value)
         if key == "environment" and value not in ENVIRONMENTS:
             raise ApiError(422, f"environment must be one of {', '.join(ENVIRONMENTS)}")
         if key in _MAX_LENGTH and len(value) > _MAX_LENGTH[key]:
@@ -88,6 +100,14 @@ def check_fields(body: object, *, required: tuple[str, ...]) -> dict[str, Any]:
         if key in {"name", "purpose"} and not value:
             raise ApiError(422, f"{key} must not be empty")
     return fields
+
+
+def encode(value: dict[str, Any], what: str) -> bytes:
+    """Encode a project or resource about to be stored; a 422 if it has no UTF-8 form."""
+    try:
+        return dumps(value)
+    except UnicodeEncodeError:
+        raise ApiError(422, f"the {what} must be valid UTF-8 text") from None
 
 
 def resource_json(urn: str, assigned_at: str, status: str) -> dict[str, Any]:
@@ -133,9 +153,10 @@ class Store:
         environment: str | None = None,
         is_default: bool = False,
         created_at: str | None = None,
+        updated_at: str | None = None,
         project_id: str | None = None,
     ) -> dict[str, Any]:
-        """Add a project without validating it (callers did); return its JSON."""
+        """Add a project (callers validated its fields); return its JSON."""
         if name in self._names:
             raise ApiError(409, f"a project named {name!r} already exists")
         pid = str(uuid.uuid4()) if project_id is None else project_id
@@ -150,8 +171,10 @@ class Store:
             project["environment"] = environment
         project["is_default"] = False
         project["created_at"] = created
-        project["updated_at"] = created
+        project["updated_at"] = created if updated_at is None else updated_at
+        fragment = encode(project, "project")
         self.projects[pid] = project
+        self._fragments[pid] = fragment
         self._order.append(pid)
         self._names[name] = pid
         self.resources[pid] = {}
@@ -201,19 +224,20 @@ class Store:
         name = fields.get("name", project["name"])
         if self._names.get(name, pid) != pid:
             raise ApiError(409, f"a project named {name!r} already exists")
-        del self._names[project["name"]]
-        self._names[name] = pid
-        project["name"] = name
+        changed = {**project, "name": name, "updated_at": self.now()}
         for key in ("description", "environment"):
             if key in fields:
-                project[key] = fields[key]
+                changed[key] = fields[key]
         if "purpose" in fields:
-            project["purpose"] = normalize_purpose(fields["purpose"])
+            changed["purpose"] = normalize_purpose(fields["purpose"])
+        fragment = encode(changed, "project")
+        del self._names[project["name"]]
+        self._names[name] = pid
+        project.update(changed)
+        self._fragments[pid] = fragment
         # is_default=false on the default project is ignored: there is always a default.
         if fields.get("is_default") is True:
             self._make_default(pid)
-        project["updated_at"] = self.now()
-        self._fragments.pop(pid, None)
         return project
 
     def delete(self, ref: str) -> None:
@@ -237,15 +261,21 @@ class Store:
         urns = body.get("resources")
         if not isinstance(urns, list):
             raise ApiError(422, "resources must be a list of URNs")
+        assigned_at = self.now()
+        # Every URN is checked and its resource encoded before the first one moves.
+        moving: dict[str, dict[str, Any]] = {}
         for urn in urns:
             check_urn(urn)
+            if self._owners.get(urn) != pid and urn not in moving:
+                moving[urn] = self._resource(urn, "ok", assigned_at)
         answer = []
         for urn in urns:
-            if self._owners.get(urn) == pid:
+            resource = moving.pop(urn, None)
+            if resource is None:
                 answer.append({**self.resources[pid][urn], "status": "already_assigned"})
             else:
-                stored = self.add_resource(pid, urn, status="ok", assigned_at=None)
-                answer.append({**stored, "status": "assigned"})
+                self._move(pid, resource)
+                answer.append({**resource, "status": "assigned"})
         return answer
 
     def add_resource(
@@ -253,13 +283,22 @@ class Store:
     ) -> dict[str, Any]:
         """Put a resource in a project, moving it out of any other; return its JSON."""
         pid = self.resolve(ref)
-        resource = resource_json(urn, self.now() if assigned_at is None else assigned_at, status)
+        resource = self._resource(urn, status, self.now() if assigned_at is None else assigned_at)
+        self._move(pid, resource)
+        return resource
+
+    def _resource(self, urn: str, status: str, assigned_at: str) -> dict[str, Any]:
+        resource = resource_json(urn, assigned_at, status)
+        encode(resource, "resource")
+        return resource
+
+    def _move(self, pid: str, resource: dict[str, Any]) -> None:
+        urn = resource["urn"]
         previous = self._owners.get(urn)
         if previous is not None:
             del self.resources[previous][urn]
         self.resources[pid][urn] = resource
         self._owners[urn] = pid
-        return resource
 
     def _make_default(self, pid: str) -> None:
         previous = self.default_id

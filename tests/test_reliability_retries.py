@@ -650,3 +650,17 @@ async def test_custom_limiter_refusal_is_worded_for_any_limiter(fake: FakeDigita
 )
 def test_human_duration_reads_at_a_glance(seconds: float, text: str) -> None:
     assert human_duration(seconds) == text
+
+
+async def test_timeout_between_attempts_says_so(fake: FakeDigitalOcean) -> None:
+    def slow_meter(_: do.RetryEvent) -> None:
+        time.sleep(0.25)  # a blocking metering backend eats the rest of the call's timeout
+
+    fake.script("projects_get_default", 503)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, timeout=0.2, retry_policy=FAST, on_retry=slow_meter
+    ) as api:
+        with pytest.raises(do.APITimeoutError) as info:
+            await api.projects.get_default()
+    assert "(between attempts, after 1 attempt)" in str(info.value)
+    assert info.value.attempts == 1

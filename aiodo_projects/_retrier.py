@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from aiodo_projects._limiter import WaitTooLong
-from aiodo_projects._retry import Failure, RetryBudget, RetryEvent, RetryPolicy, WaitEvent
+from aiodo_projects._limiter import TokenBucketLimiter, WaitTooLong
+from aiodo_projects._retry import (
+    Failure,
+    RetryBudget,
+    RetryEvent,
+    RetryPolicy,
+    WaitEvent,
+    human_duration,
+)
 from aiodo_projects.errors import (
     AmbiguousWriteError,
     APIStatusError,
+    APITimeoutError,
     DigitalOceanError,
     RateLimitError,
 )
@@ -51,6 +60,10 @@ def ambiguous(method: str, path: str, cause: DigitalOceanError) -> AmbiguousWrit
     )
 
 
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
 class Retrier:
     """Applies one client's retry policy, retry budget and rate-limit ceiling."""
 
@@ -82,20 +95,69 @@ class Retrier:
         try:
             await limiter.acquire(min(self.max_wait, left))
         except WaitTooLong as exc:
-            why = (
-                f"longer than the {self.max_wait:g} s this client waits"
-                if exc.seconds > self.max_wait
-                else f"past this call's {self._timeout:g} s timeout"
-            )
-            message = f"the rate limit frees in {exc.seconds:.3g} s, {why}"
-            raise RateLimitError(
-                429, "too_many_requests", message, retry_after=exc.seconds
-            ) from None
+            raise self._refused(limiter, method, path, exc.seconds) from None
         waited = loop.time() - started
         if waited >= _REPORTED_WAIT:
             logger.debug("%s %s waited %.3f s for the rate limiter", method, path, waited)
             if self._on_wait is not None:
                 self._on_wait(WaitEvent(method, path, attempt, waited))
+
+    def _refused(self, limiter: Limiter, method: str, path: str, seconds: float) -> RateLimitError:
+        """Return the error for a wait the limiter refused: no 429 came, nothing was sent."""
+        why = (
+            f"longer than the {self.max_wait:g} s this client waits"
+            if seconds > self.max_wait
+            else f"past this call's {self._timeout:g} s timeout"
+        )
+        wait = human_duration(seconds)
+        if isinstance(limiter, TokenBucketLimiter) and limiter.remaining == 0:
+            error_id = "hourly_budget_spent"
+            resets = datetime.now(UTC) + timedelta(seconds=seconds)
+            cause = (
+                "the hourly request budget learned from earlier answers is spent;"
+                f" it resets at {resets:%H:%M:%S} UTC, in {wait}"
+            )
+        elif isinstance(limiter, TokenBucketLimiter):
+            error_id = "rate_limit_paused"
+            cause = f"an earlier 429 paused every call on this token for {wait} more"
+        else:
+            error_id = "rate_limit_wait"
+            cause = f"the client-side rate limiter would hold it for {wait}"
+        message = f"{method} {path} was not sent: {cause}, {why}"
+        return RateLimitError(RateLimitError.NOT_SENT, error_id, message, retry_after=seconds)
+
+    def timed_out(
+        self,
+        method: str,
+        path: str,
+        attempts: int,
+        exc: TimeoutError,
+        *,
+        sending: bool,
+        waiting: bool,
+    ) -> DigitalOceanError:
+        """Return the error for a call whose deadline passed, saying where the time went.
+
+        ``attempts`` were sent; the call was ``waiting`` for the limiter, ``sending`` (an
+        answer had not come: for a write, the outcome is ambiguous), or between attempts.
+        """
+        if waiting:
+            where = "waiting for the client-side rate limiter, " + (
+                "nothing sent" if attempts == 0 else f"after {_attempts(attempts)} sent"
+            )
+        elif sending:
+            where = f"waiting for the answer to attempt {attempts}"
+        else:
+            where = f"between attempts, after {_attempts(attempts)}"
+        error = APITimeoutError(
+            f"{method} {path} did not complete within {self._timeout:g} s ({where})"
+        )
+        error.__cause__ = exc
+        if sending and method not in self.policy.idempotent_methods:
+            outcome = ambiguous(method, path, error)
+            outcome.__cause__ = error
+            return outcome
+        return error
 
     def status_failure(self, method: str, status: int) -> Failure | None:
         """Say how an error status failed, or ``None`` when retrying it cannot help."""
@@ -160,7 +222,10 @@ class Retrier:
                 delay = min(policy.backoff_cap, policy.backoff_base * 2.0 ** (attempt - 1))
                 error.retry_after = delay
             if delay > self.max_wait:
-                error.add_note(f"not retried: the wait is over the {self.max_wait:g} s ceiling")
+                error.add_note(
+                    f"not retried: the {human_duration(delay)} wait is over the"
+                    f" {self.max_wait:g} s ceiling"
+                )
                 raise error
         else:
             delay = policy.backoff(attempt - 1)

@@ -27,6 +27,7 @@ __all__ = [
     "RetryEvent",
     "RetryPolicy",
     "WaitEvent",
+    "human_duration",
     "parse_http_date",
     "rate_limit_wait",
     "reset_in_seconds",
@@ -207,6 +208,24 @@ def rate_limit_wait(
     if seconds is None and rate_limit is not None and rate_limit.remaining == 0:
         seconds = reset_in_seconds(rate_limit.reset.timestamp(), headers, local_now)
     return seconds
+
+
+def human_duration(seconds: float) -> str:
+    """Say a wait in units read at a glance: ``"0.5 s"``, ``"58 min 50 s"``, ``"2 h 5 min"``."""
+    if not math.isfinite(seconds):
+        return f"{seconds} s"
+    if seconds < 1:
+        return f"{seconds:.2g} s"
+    if seconds < 10:  # noqa: PLR2004
+        return f"{round(seconds, 1):g} s"
+    whole = round(seconds)
+    if whole < 60:  # noqa: PLR2004
+        return f"{whole} s"
+    if whole < 3600:  # noqa: PLR2004
+        minutes, rest = divmod(whole, 60)
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(round(seconds / 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 # -- what applications can meter ----------------------------------------------------------------

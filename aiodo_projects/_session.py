@@ -13,13 +13,14 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 import attrs
 
 from aiodo_projects._convert import loads, snippet
 from aiodo_projects._ratelimit import RateLimit, RateLimitParser
+from aiodo_projects._redaction import redact_chain
 from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT, Retrier, ambiguous, tag
 from aiodo_projects._retry import (
     Failure,
@@ -35,6 +36,7 @@ from aiodo_projects.errors import (
     DecodeError,
     DigitalOceanError,
     RateLimitError,
+    bounded,
     error_class_for_status,
 )
 
@@ -104,6 +106,7 @@ class APISession:
         self._timeout = timeout
         self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self._max_body_size = max_body_size
+        self._token = token
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
@@ -137,16 +140,18 @@ class APISession:
         retrier = self.retrier
         limiter = self.limiter
         send = self._send if self._attempt_timeout is None else self._send_bounded
-        attempt = spent = 0
-        sending = False
+        sent = spent = 0  # attempts that left the client; retry budget taken
+        waiting = sending = False  # where the call is, should its deadline pass
         try:
             async with asyncio.timeout(self._timeout) as deadline:
                 while True:
-                    attempt += 1
                     if limiter is not None:
+                        waiting = True
                         await retrier.acquire(
-                            limiter, method, url.path, attempt=attempt, deadline=deadline
+                            limiter, method, url.path, attempt=sent + 1, deadline=deadline
                         )
+                        waiting = False
+                    sent += 1
                     sending = True
                     try:
                         # One attempt, awaited here rather than through a helper coroutine:
@@ -156,7 +161,7 @@ class APISession:
                     except _Failed as failed:
                         sending = False
                         delay, cost = retrier.plan(
-                            method, url.path, attempt=attempt, failure=failed.failure,
+                            method, url.path, attempt=sent, failure=failed.failure,
                             error=failed.error, deadline=deadline,
                         )  # fmt: skip
                         spent += cost
@@ -164,34 +169,23 @@ class APISession:
                             await asyncio.sleep(delay)
                     else:
                         retrier.budget.refund(spent)
-                        self.last_attempts = attempt
+                        self.last_attempts = sent
                         return result
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
-            error = self._timed_out(method, url, attempt, exc, sending=sending)
-            raise error from error.__cause__
+            error = retrier.timed_out(method, url.path, sent, exc, sending=sending, waiting=waiting)
+            raise self._finished(error, sent) from error.__cause__
         except DigitalOceanError as exc:
-            tag(exc, attempt, self.rate_limit)
-            if isinstance(exc.__cause__, DigitalOceanError):
-                tag(exc.__cause__, attempt, self.rate_limit)
+            self._finished(exc, sent)
             raise
 
-    def _timed_out(
-        self, method: str, url: URL, attempts: int, exc: TimeoutError, *, sending: bool
-    ) -> DigitalOceanError:
-        """Return the error for a call whose deadline passed, its ``__cause__`` set."""
-        error = tag(
-            APITimeoutError(f"{method} {url.path} did not complete within {self._timeout:g} s"),
-            attempts,
-            self.rate_limit,
-        )
-        error.__cause__ = exc
-        if sending and method not in self.retrier.policy.idempotent_methods:
-            outcome = tag(ambiguous(method, url.path, error), attempts, self.rate_limit)
-            outcome.__cause__ = error
-            return outcome
-        return error
+    def _finished(self, error: DigitalOceanError, sent: int) -> DigitalOceanError:
+        """Record the call's attempts and rate limit on its error; mask the token in it."""
+        tag(error, sent, self.rate_limit)
+        if isinstance(error.__cause__, DigitalOceanError):
+            tag(error.__cause__, sent, self.rate_limit)
+        return redact_chain(error, self._token)
 
     def _outcome(
         self,
@@ -210,8 +204,11 @@ class APISession:
             self.rate_limit = rate_limit
         if self.limiter is not None:
             self._release(self.limiter, headers, rate_limit)
+        cap = self._max_body_size
         if 200 <= status < 300:  # noqa: PLR2004
             try:
+                if len(body) > cap:
+                    _refuse_over_cap(method, url, status, headers, cap)
                 return self._decode_success(method, url, status, headers, body)
             except DecodeError as exc:
                 if method in self.retrier.policy.idempotent_methods:
@@ -219,7 +216,8 @@ class APISession:
                 # A write the server accepted but whose result is unreadable: what it made
                 # (which project, which id) is unknown, so the outcome is ambiguous.
                 raise ambiguous(method, url.path, exc) from exc
-        response = Response(status=status, headers=headers, body=body, rate_limit=rate_limit)
+        # An error status decides on its own; a body over the cap is kept only up to it.
+        response = Response(status=status, headers=headers, body=body[:cap], rate_limit=rate_limit)
         error = self.status_error(response)
         failure = self.retrier.status_failure(method, status)
         if failure is None:
@@ -274,24 +272,22 @@ class APISession:
                 allow_redirects=False,
                 timeout=_NO_TIMEOUT,
             ) as resp:
-                length = resp.content_length
-                if length is not None and length <= self._max_body_size:
-                    raw = await resp.read()
-                else:
-                    raw = await self._read_capped(resp, length)
+                raw = await self._read_capped(resp.content)
                 status, headers = resp.status, resp.headers
         except BaseException as exc:
             if self.limiter is not None:
                 self.limiter.release(answered=False)
             if not isinstance(exc, aiohttp.ClientError):
                 raise
-            error = APIConnectionError(f"{method} {url.path} failed: {type(exc).__name__}: {exc}")
+            error = APIConnectionError(
+                bounded(f"{method} {url.path} failed: {type(exc).__name__}: {exc}")
+            )
             error.__cause__ = exc
             failure = _classify(exc)
             if failure is None:
                 raise error from exc
             if failure is Failure.TIMEOUT:
-                error = APITimeoutError(f"{method} {url.path} timed out: {exc}")
+                error = APITimeoutError(bounded(f"{method} {url.path} timed out: {exc}"))
                 error.__cause__ = exc
             raise _Failed(failure, error) from exc
         if debug:
@@ -304,16 +300,22 @@ class APISession:
             )
         return status, headers, raw
 
-    async def _read_capped(self, resp: aiohttp.ClientResponse, length: int | None) -> bytes:
+    async def _read_capped(self, content: aiohttp.StreamReader) -> bytes:
+        """Read the body as aiohttp decodes it (gzip, deflate), stopping once over the cap.
+
+        The running total counts decoded bytes, so neither a ``Content-Length`` (the size on
+        the wire) nor a small compressed body can smuggle a larger one in. A body over the
+        cap comes back as its first ``cap + 1`` bytes; the rest is never read, and leaving
+        the response unread closes its connection.
+        """
         cap = self._max_body_size
-        if length is not None:
-            raise DecodeError(f"the response body ({length} bytes) is over the {cap}-byte cap")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in resp.content.iter_chunked(1 << 16):
+        while chunk := await content.readany():
             size += len(chunk)
             if size > cap:
-                raise DecodeError(f"the response body is over the {cap}-byte cap")
+                chunks.append(chunk[: len(chunk) - (size - cap - 1)])
+                break
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -351,6 +353,21 @@ class APISession:
         error = cls(response.status, error_id, message, **kwargs)
         error.attempts = 1
         return error
+
+
+def _refuse_over_cap(
+    method: str, url: URL, status: int, headers: Mapping[str, str], cap: int
+) -> NoReturn:
+    """Raise the DecodeError for a 2xx body that grew over the cap while it was read."""
+    encoding = headers.get("Content-Encoding", "identity").strip().lower()
+    length = headers.get("Content-Length", "")
+    if encoding != "identity":
+        body = f"a {encoding} body that decodes to more than the {cap}-byte cap"
+    elif length.isdigit():
+        body = f"a body of {length} bytes, over the {cap}-byte cap"
+    else:
+        body = f"a body over the {cap}-byte cap"
+    raise DecodeError(f"{method} {url.path} answered {status} with {body}; reading stopped there")
 
 
 def _error_fields(response: Response) -> tuple[str, str, str | None]:

@@ -19,9 +19,15 @@
     ├── DecodeError                    a 2xx body that is not the documented shape; short snippet
     └── AmbiguousWriteError            a write whose outcome is unknown; it was not repeated
 
-Every error carries ``attempts`` (how many HTTP attempts the call made) and ``rate_limit``
-(the last :class:`~aiodo_projects.RateLimit` the client saw, or ``None``). No error message
-ever contains the API token.
+Every error carries ``attempts`` (how many requests the call sent: 0 when none left the
+client) and ``rate_limit`` (the last :class:`~aiodo_projects.RateLimit` the client saw, or
+``None``).
+
+Whatever the server sends, an error stays small and safe to show: the ``message``,
+``error_id`` and ``request_id`` of an :class:`APIStatusError` are cut to
+:data:`MAX_MESSAGE_LENGTH` characters (the cut ends with ``"…"`` and how much was left out),
+and the client replaces its API token by ``***`` in every error it raises and in the errors
+chained to it (``__cause__``, ``__context__``), even when a server echoes it back.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
     from aiodo_projects._ratelimit import RateLimit
 
 __all__ = [
+    "MAX_MESSAGE_LENGTH",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -48,8 +55,19 @@ __all__ = [
     "ServerError",
     "UnprocessableEntityError",
     "ValidationError",
+    "bounded",
     "error_class_for_status",
 ]
+
+
+MAX_MESSAGE_LENGTH = 500
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    """Return ``text`` cut to ``limit`` characters, saying how many were left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
 class DigitalOceanError(Exception):
@@ -101,11 +119,11 @@ class APIStatusError(DigitalOceanError):
         rate_limit: RateLimit | None = None,
     ) -> None:
         self.status = status
-        self.error_id = error_id
-        self.message = message
-        self.request_id = request_id
+        self.error_id = bounded(error_id)
+        self.message = bounded(message)
+        self.request_id = None if request_id is None else bounded(request_id)
         self.rate_limit = rate_limit
-        super().__init__(status, error_id, message)
+        super().__init__(status, self.error_id, self.message)
 
     def __str__(self) -> str:
         text = f"{self.status} {self.error_id}: {self.message}"
@@ -160,7 +178,15 @@ class RateLimitError(APIStatusError):
     """429, or a rate-limit wait longer than the client's ceiling.
 
     ``retry_after`` is the number of seconds to wait before trying again, when known.
+
+    When DigitalOcean answered 429, ``status`` is 429. When the client's own rate limiter
+    refused to wait (the hourly budget learned from earlier answers is spent, or an earlier
+    429 paused every call on the token, for longer than the client waits), nothing was sent
+    for it: ``status`` is then :data:`NOT_SENT` (0) and ``error_id`` says which
+    (``"hourly_budget_spent"`` or ``"rate_limit_paused"``).
     """
+
+    NOT_SENT: ClassVar[int] = 0
 
     status_code = 429
 
@@ -176,6 +202,11 @@ class RateLimitError(APIStatusError):
     ) -> None:
         super().__init__(status, error_id, message, request_id=request_id, rate_limit=rate_limit)
         self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        if self.status == self.NOT_SENT:  # no status to show: none came
+            return f"{self.error_id}: {self.message}"
+        return super().__str__()
 
 
 class ServerError(APIStatusError):

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import traceback
+from typing import NamedTuple
 
 import pytest
+from multidict import CIMultiDict, CIMultiDictProxy, MultiDict, MultiDictProxy
 
 import aiodo_projects as do
-from aiodo_projects.errors import error_class_for_status
+from aiodo_projects._redaction import redact_chain
+from aiodo_projects.errors import MAX_MESSAGE_LENGTH, bounded, error_class_for_status
+
+SECRET = "dop_v1_secret\\quote'd"
 
 
 @pytest.mark.parametrize(
@@ -100,6 +106,7 @@ PACKAGE = pathlib.Path(do.__file__).parent
         "models.py",
         "errors.py",
         "_validation.py",
+        "_redaction.py",
     ],
 )
 def test_pure_modules_import_no_http(module: str) -> None:
@@ -115,3 +122,68 @@ def test_cattrs_is_imported_only_by_the_converter() -> None:
         if "cattrs" in _imports(path)
     }
     assert users == {"_convert.py"}
+
+
+def test_bounded_cuts_long_text_and_says_how_much() -> None:
+    assert bounded("x" * MAX_MESSAGE_LENGTH) == "x" * MAX_MESSAGE_LENGTH
+    assert bounded("abcdef", 2) == "ab… (4 more characters)"
+
+
+def test_rate_limit_error_str_shows_a_status_only_when_one_came() -> None:
+    came = do.RateLimitError(429, "too_many_requests", "slow down")
+    assert str(came) == "429 too_many_requests: slow down"
+    refused = do.RateLimitError(do.RateLimitError.NOT_SENT, "hourly_budget_spent", "not sent")
+    assert str(refused) == "hourly_budget_spent: not sent"
+
+
+class _Info(NamedTuple):
+    method: str
+    headers: object
+
+
+class _HoldingError(Exception):
+    """An error keeping what aiohttp's errors keep: request info, headers, a nested error."""
+
+    info: _Info
+    headers: CIMultiDict[str]
+    plain: MultiDictProxy[str]
+    multi: MultiDict[str]
+    mapping: dict[str, list[object]]
+    untouched: dict[str, str]
+    os_error: OSError
+
+
+def test_redact_chain_masks_every_place_an_error_shows_the_secret() -> None:
+    inner = OSError(5, f"refused for {SECRET}")
+    error = _HoldingError(f"failed: {SECRET}", SECRET.encode())
+    error.info = _Info("GET", CIMultiDictProxy(CIMultiDict(Authorization=f"Bearer {SECRET}")))
+    error.headers = CIMultiDict(Echo=SECRET)
+    error.plain = MultiDictProxy(MultiDict(a=SECRET))
+    error.multi = MultiDict(a=SECRET)
+    error.mapping = {"a": [SECRET, 1]}
+    error.untouched = {"a": "b"}
+    error.os_error = inner
+    error.add_note(f"note with {SECRET!r}")
+    try:
+        raise error from ValueError(repr(SECRET.encode()))
+    except _HoldingError as raised:
+        caught = raised
+    assert redact_chain(caught, SECRET) is caught
+    assert caught.args == ("failed: ***", b"***")
+    assert isinstance(caught.info, _Info)
+    assert isinstance(caught.info.headers, CIMultiDictProxy)
+    assert caught.info.headers["authorization"] == "Bearer ***"
+    assert isinstance(caught.headers, CIMultiDict)
+    assert isinstance(caught.plain, MultiDictProxy)
+    assert isinstance(caught.multi, MultiDict)
+    assert caught.mapping == {"a": ["***", 1]}
+    assert inner.strerror == "refused for ***"
+    text = "".join(traceback.format_exception(caught)) + repr(vars(caught)) + str(inner)
+    for shown in (SECRET, repr(SECRET)[1:-1], repr(SECRET.encode())[2:-1]):
+        assert shown not in text
+
+
+def test_redact_chain_without_a_secret_changes_nothing() -> None:
+    error = ValueError("x")
+    assert redact_chain(error, "") is error
+    assert error.args == ("x",)

@@ -166,7 +166,7 @@ async def test_limiter_exhausted_hourly_budget_beyond_the_ceiling_raises_at_once
     assert fake.received() == 1
     assert second.value.retry_after == pytest.approx(120, abs=3)
     assert "longer than the 60 s this client waits" in str(second.value)
-    assert second.value.attempts == 1
+    assert second.value.attempts == 0  # the second call sent nothing
     assert second.value.rate_limit is not None
     assert second.value.rate_limit.remaining == 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 
 import aiodo_projects as do
+from aiodo_projects._retry import human_duration
 from aiodo_projects.testing import FakeDigitalOcean, Fault, ScriptedResponse
 from tests.conftest import TOKEN
 
@@ -530,3 +532,135 @@ async def test_a_timeout_error_that_is_not_the_deadline_passes_through(
     ) as api:
         with pytest.raises(TimeoutError, match="metering backend"):
             await api.projects.get_default()
+
+
+# -- where a call's time went, and what it sent ------------------------------------------------
+
+
+async def test_timeout_spent_in_the_limiter_says_so_and_counts_no_attempt(
+    fake: FakeDigitalOcean,
+) -> None:
+    limiter = do.TokenBucketLimiter(limit=1, window=60.0)  # one send a minute
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, rate_limiter=limiter, timeout=0.3
+    ) as api:
+        await api.projects.get_default()
+        with pytest.raises(do.APITimeoutError) as info:
+            await api.projects.get_default()
+    assert "did not complete within 0.3 s" in str(info.value)
+    assert "waiting for the client-side rate limiter, nothing sent" in str(info.value)
+    assert info.value.attempts == 0
+    assert fake.received() == 1
+
+
+async def test_timeout_in_the_limiter_after_a_retry_counts_the_attempts_sent(
+    fake: FakeDigitalOcean,
+) -> None:
+    limiter = do.TokenBucketLimiter(limit=1, window=60.0)
+    fake.script("projects_get_default", 503)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, rate_limiter=limiter, timeout=0.3, retry_policy=FAST
+    ) as api:
+        with pytest.raises(do.APITimeoutError) as info:
+            await api.projects.get_default()
+    assert "waiting for the client-side rate limiter, after 1 attempt sent" in str(info.value)
+    assert info.value.attempts == 1
+
+
+async def test_timeout_waiting_for_an_answer_names_the_attempt(fake: FakeDigitalOcean) -> None:
+    fake.script("projects_get_default", Fault.hang())
+    async with do.Client(token=TOKEN, base_url=fake.base_url, timeout=0.2) as api:
+        with pytest.raises(do.APITimeoutError, match=r"waiting for the answer to attempt 1\)"):
+            await api.projects.get_default()
+
+
+async def test_spent_hourly_budget_is_not_reported_as_a_429(fake: FakeDigitalOcean) -> None:
+    exhausted = {
+        "ratelimit-limit": "5000",
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": str(int(time.time()) + 3530),
+    }
+    fake.script("projects_get_default", ScriptedResponse(200, json={}, headers=exhausted))
+    limiter = do.TokenBucketLimiter()
+    async with do.Client(token=TOKEN, base_url=fake.base_url, rate_limiter=limiter) as api:
+        with pytest.raises(do.DecodeError):  # the scripted answer spends the budget
+            await api.projects.get_default()
+        with pytest.raises(do.RateLimitError) as info:
+            await api.projects.get_default()
+    error = info.value
+    assert fake.received() == 1  # nothing sent for the second call
+    assert error.status == do.RateLimitError.NOT_SENT == 0
+    assert error.error_id == "hourly_budget_spent"
+    assert error.attempts == 0
+    assert "429" not in str(error)
+    assert "e+" not in str(error)
+    assert "hourly request budget learned from earlier answers is spent" in str(error)
+    assert re.search(r"resets at \d\d:\d\d:\d\d UTC, in 58 min \d\d? s", str(error)), str(error)
+    assert error.retry_after == pytest.approx(3530, abs=3)
+
+
+async def test_429_pause_longer_than_the_ceiling_is_reported_as_a_pause(
+    fake: FakeDigitalOcean,
+) -> None:
+    limiter = do.TokenBucketLimiter()
+    async with do.Client(token=TOKEN, base_url=fake.base_url, rate_limiter=limiter) as api:
+        await api.projects.get_default()
+        limiter.pause(7500.0)  # what an earlier 429 on this token asked for
+        with pytest.raises(do.RateLimitError) as info:
+            await api.projects.get_default()
+    assert info.value.error_id == "rate_limit_paused"
+    assert info.value.status == 0
+    assert "an earlier 429 paused every call on this token for 2 h 5 min more" in str(info.value)
+    assert str(info.value).startswith("rate_limit_paused: GET /v2/projects/default was not sent")
+
+
+async def test_custom_limiter_refusal_is_worded_for_any_limiter(fake: FakeDigitalOcean) -> None:
+    class Refusing:
+        async def acquire(self, max_wait: float) -> None:  # noqa: ARG002 - refuses any wait
+            raise do.WaitTooLong(90.0)
+
+        def release(self, **_: object) -> None:  # pragma: no cover - never acquired
+            pass
+
+        def pause(self, seconds: float) -> None:  # pragma: no cover - never called
+            pass
+
+    async with do.Client(token=TOKEN, base_url=fake.base_url, rate_limiter=Refusing()) as api:
+        with pytest.raises(do.RateLimitError) as info:
+            await api.projects.get_default()
+    assert info.value.error_id == "rate_limit_wait"
+    assert "the client-side rate limiter would hold it for 1 min 30 s" in str(info.value)
+    assert fake.received() == 0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (0.0, "0 s"),
+        (0.04, "0.04 s"),
+        (2.25, "2.2 s"),
+        (42.4, "42 s"),
+        (59.6, "1 min"),
+        (61.0, "1 min 1 s"),
+        (3530.0, "58 min 50 s"),
+        (3600.0, "1 h"),
+        (7500.0, "2 h 5 min"),
+        (float("inf"), "inf s"),
+    ],
+)
+def test_human_duration_reads_at_a_glance(seconds: float, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+async def test_timeout_between_attempts_says_so(fake: FakeDigitalOcean) -> None:
+    def slow_meter(_: do.RetryEvent) -> None:
+        time.sleep(0.25)  # a blocking metering backend eats the rest of the call's timeout
+
+    fake.script("projects_get_default", 503)
+    async with do.Client(
+        token=TOKEN, base_url=fake.base_url, timeout=0.2, retry_policy=FAST, on_retry=slow_meter
+    ) as api:
+        with pytest.raises(do.APITimeoutError) as info:
+            await api.projects.get_default()
+    assert "(between attempts, after 1 attempt)" in str(info.value)
+    assert info.value.attempts == 1

@@ -51,6 +51,16 @@ class Terminal(io.StringIO):
             "rate limited (429): slow down",
             1,
         ),
+        (
+            do.RateLimitError(
+                do.RateLimitError.NOT_SENT,
+                "hourly_budget_spent",
+                "the hourly request budget is spent; it resets in 5 min",
+                retry_after=300,
+            ),
+            "rate limited (nothing sent): the hourly request budget is spent; it resets in 5 min",
+            1,
+        ),
         (do.NotFoundError(404, "not_found", "gone"), "resource not found (404): gone", 1),
         (do.PreconditionFailedError(412, "x", "busy"), "request refused (412): busy", 1),
         (

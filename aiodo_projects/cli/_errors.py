@@ -60,6 +60,8 @@ def _status_line(exc: do.APIStatusError, subject: str | None) -> str:  # noqa: P
     if isinstance(exc, do.PreconditionFailedError):
         return f"{subject or 'request'} refused (412): {detail}"
     if isinstance(exc, do.RateLimitError):
+        if exc.status == do.RateLimitError.NOT_SENT:  # the client's limiter refused: no 429 came
+            return f"rate limited (nothing sent): {detail}"
         wait = "" if exc.retry_after is None else f"; retry after {exc.retry_after:g} s"
         return f"rate limited (429): {detail}{wait}"
     if isinstance(exc, do.ServerError):

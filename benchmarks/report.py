@@ -207,9 +207,9 @@ NOTES = """\
   decodes a `str`) and check that both datetimes are already in UTC (`Z` times are; others
   are moved, and one that cannot be is a `DecodeError`). That costs about 0.7 of what
   `json.loads` alone costs the floor for the same bytes. Earlier designs parsed to dicts
-  first and then made the models, so they paid for both: 1.7x `json.loads` with the standard
-  library, 1.2x with orjson, even with generated structure functions that reused the parsed
-  dicts as the instances' `__dict__`.
+  first and then made the models, so they paid for both: 1.7x to 1.8x `json.loads` with the
+  standard library, 1.0x to 1.2x with orjson, even with generated structure functions that
+  reused the parsed dicts as the instances' `__dict__`.
 - **Growth** (`python -m benchmarks.growth`): the CPU per project is flat from 1,000 to
   100,000 projects, and a page's fixed costs (the envelope, `Page`, the page links) spread
   thinner from 20 to 200 projects a page.

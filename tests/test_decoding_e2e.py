@@ -82,3 +82,21 @@ async def test_create_whose_answer_does_not_decode_is_ambiguous_and_reconciles(
         found = await api.projects.create(name="made", purpose="IoT", reconcile=True)
     assert found == made
     assert fake.received("projects_create") == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        ScriptedResponse(status=201, body="<p>created</p>", content_type="text/html"),
+        ScriptedResponse(status=201, body=b"", content_type="application/json"),
+    ],
+    ids=["html", "empty"],
+)
+async def test_create_answered_without_a_json_body_is_ambiguous(
+    fake: FakeDigitalOcean, client: do.Client, answer: ScriptedResponse
+) -> None:
+    fake.script("projects_create", answer)
+    with pytest.raises(do.AmbiguousWriteError) as info:
+        await client.projects.create(name="made", purpose="IoT")
+    assert isinstance(info.value.__cause__, do.DecodeError)
+    assert fake.received("projects_create") == 1

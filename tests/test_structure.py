@@ -170,3 +170,19 @@ def test_converter_builds_one_hook_per_response_type_and_keeps_it() -> None:
     hooks: list[Any] = [converter.get_structure_hook(tp) for tp in types]
     assert len({id(hook.__self__) for hook in hooks}) == len(types)
     assert [converter.get_structure_hook(tp) for tp in types] == hooks
+
+
+def test_structure_error_before_the_body_turns_out_not_json_shows_the_bodys_start() -> None:
+    # The typed decoder stops at the first wrong value, before it reaches the broken end.
+    body = b'{"projects": [{"id": 5, "name": "x"}], "meta": {"total": 1}, oops'
+    with pytest.raises(do.DecodeError, match=r"at `\$\.projects\[0\]\.id`") as info:
+        converter.structure(body, do.Page[do.Project])
+    assert info.value.snippet == snippet(body)
+
+
+def test_structure_error_path_missing_from_the_parsed_body_shows_what_it_reached() -> None:
+    # A repeated key: the typed decoder fails on the first, a plain parse keeps the last.
+    body = b'{"projects": [{"id": 5, "name": "x"}], "projects": [], "meta": {"total": 1}}'
+    with pytest.raises(do.DecodeError, match=r"at `\$\.projects\[0\]\.id`") as info:
+        converter.structure(body, do.Page[do.Project])
+    assert info.value.snippet == snippet({"projects": [], "meta": {"total": 1}})

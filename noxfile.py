@@ -31,10 +31,9 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
-@nox.parametrize("extras", [nox.param("cli", id="json"), nox.param("cli,fast", id="orjson")])
-def tests(session: nox.Session, extras: str) -> None:
-    """The test suite with branch coverage (at least 95%), without and with the fast extra."""
-    session.install("-e", f".[{extras}]", *nox.project.dependency_groups(PYPROJECT, "test"))
+def tests(session: nox.Session) -> None:
+    """The test suite with branch coverage (at least 95%)."""
+    session.install("-e", ".[cli]", *nox.project.dependency_groups(PYPROJECT, "test"))
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report", "--fail-under=95")
@@ -42,7 +41,9 @@ def tests(session: nox.Session, extras: str) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the raw-aiohttp floor and pydo, written to benchmarks/RESULTS.md."""
-    session.install("-e", ".[fast]", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    """Benchmarks against the raw-aiohttp floor and pydo (benchmarks/RESULTS.md), then the
+    decoding breakdown and how its cost grows with the listing and the page size."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "benchmarks", *session.posargs)
     session.run("python", "-m", "benchmarks.breakdown")
+    session.run("python", "-m", "benchmarks.growth")

@@ -1,21 +1,29 @@
-"""The one private cattrs converter: JSON bodies in, frozen models out (pure).
+"""The one private cattrs converter: response bodies (bytes) in, frozen models out (pure).
 
-The converter is strict about types (a string where a bool belongs is a decode error, not
-``True``) and tolerant about change: unknown keys are ignored, and an enum value DigitalOcean
-adds later is kept as a plain ``str``. Every failure becomes :class:`DecodeError`.
+``converter.structure(body, Page[Project])`` decodes a body straight from its bytes with
+msgspec's typed JSON decoder, one decoder per response type, built once. Projects are filled
+in without a dict in between (msgspec makes the attrs instances itself); resources pass
+through a small wire type, since their ``links.self`` key is not an attribute name.
+
+Decoding is strict about types (a string where a bool belongs is an error, not ``True``) and
+tolerant about change: unknown keys are ignored, and an environment or status DigitalOcean
+adds later is kept as a plain ``str``. Every datetime comes out aware, in UTC. Every failure
+is a :class:`DecodeError` that names where in the body it is, such as
+``Expected `bool`, got `str` - at `$.projects[3].is_default```.
 """
 
 from __future__ import annotations
 
 import json
-import typing
-from datetime import datetime
-from itertools import repeat
-from typing import TYPE_CHECKING, Any, TypeVar
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
+import attrs
 import cattrs
+import msgspec
 
-from aiodo_projects._structure import AdoptFn, make_structurers, to_utc
 from aiodo_projects.errors import DecodeError
 from aiodo_projects.models import (
     Environment,
@@ -28,56 +36,20 @@ from aiodo_projects.models import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from enum import StrEnum
+    from collections.abc import Sequence
 
-__all__ = ["JSON_LIBRARY", "decode_page", "decode_resources", "decode_single", "loads", "snippet"]
+__all__ = ["converter", "snippet"]
 
+W = TypeVar("W")
 T = TypeVar("T")
 
 _SNIPPET_CHARS = 120
-_STRUCTURE_ERRORS = (
-    KeyError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    cattrs.BaseValidationError,
-    cattrs.StructureHandlerNotFoundError,
-)
-
-
-def _pick_loads() -> tuple[Callable[[bytes], object], str]:
-    """Use orjson when it is installed (the ``fast`` extra), else the standard library.
-
-    orjson parses a page of projects in about half the time of ``json.loads``. Both raise a
-    ``ValueError`` for a body that is not JSON (``orjson.JSONDecodeError`` is a
-    ``json.JSONDecodeError``); orjson is a little stricter (no ``NaN``, UTF-8 only, nesting
-    capped at 1024), which the API never needs.
-    """
-    try:
-        import orjson  # noqa: PLC0415 -- optional: only the fast extra installs it
-    except ImportError:
-        return json.loads, "json"
-    return orjson.loads, "orjson"
-
-
-loads, JSON_LIBRARY = _pick_loads()
-"""Parse a JSON body (bytes) into Python values; raises ``ValueError`` or ``RecursionError``."""
-
-
-def _parsed_key(name: str) -> str:
-    """Return the string object the parser makes for the object key ``name``.
-
-    orjson keeps one string object per short key name and reuses it in every dict it makes, so
-    a lookup with that very object matches on identity: about 0.1 us less per project than
-    with an equal string (the decoders look up ten keys and store three per project). Should
-    orjson drop the name from its cache, the lookups stay correct, only slower. The standard
-    library makes new key strings for each document, so there the name itself is as good.
-    """
-    if JSON_LIBRARY != "orjson":
-        return name
-    parsed = loads(json.dumps({name: 0}).encode())
-    return next(iter(typing.cast("dict[str, object]", parsed)))
+_PATH_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
+_ENVIRONMENTS: dict[str, Environment | str] = {member.value: member for member in Environment}
+_STATUSES: dict[str, ResourceStatus | str] = {member.value: member for member in ResourceStatus}
+_NO_PAGE_LINKS = PageLinks()
+_NO_RESOURCE_LINKS = ResourceLinks()
+_set = object.__setattr__  # how attrs itself fills a frozen instance
 
 
 def snippet(value: object) -> str:
@@ -95,163 +67,196 @@ def snippet(value: object) -> str:
     return text[:_SNIPPET_CHARS]
 
 
-def _strict(expected: type[Any]) -> Callable[[object, object], object]:
-    def hook(value: object, _: object) -> object:
-        if type(value) is not expected:
-            msg = f"expected {expected.__name__}, got {type(value).__name__}"
-            raise TypeError(msg)
-        return value
-
-    return hook
+# -- wire types: the JSON shapes around the models --------------------------------------------
 
 
-def _datetime(value: object, _: object) -> datetime:
-    if type(value) is not str:
-        msg = f"expected an ISO 8601 string, got {type(value).__name__}"
-        raise TypeError(msg)
-    return to_utc(datetime.fromisoformat(value))
+class _Meta(msgspec.Struct):
+    total: Annotated[int, msgspec.Meta(ge=0)]
 
 
-def _open_enum(enum: type[StrEnum]) -> Callable[[object, object], StrEnum | str | None]:
-    members = {member.value: member for member in enum}
+class _Links(msgspec.Struct):
+    pages: PageLinks | None = None
 
-    def hook(value: object, _: object) -> StrEnum | str | None:
-        if value is None:
-            return None
-        if type(value) is not str:
-            msg = f"expected a string for {enum.__name__}, got {type(value).__name__}"
-            raise TypeError(msg)
-        return members.get(value, value)
 
-    return hook
+class _ProjectList(msgspec.Struct):
+    projects: tuple[Project, ...]
+    meta: _Meta
+    links: _Links | None = None
+
+
+class _OneProject(msgspec.Struct):
+    project: Project
+
+
+class _ResourceLinks(msgspec.Struct):
+    self_: str | None = msgspec.field(default=None, name="self")
+
+
+class _Resource(msgspec.Struct):
+    urn: str
+    assigned_at: datetime | None = None
+    links: _ResourceLinks | None = None
+    status: str | None = None
+
+
+class _ResourceList(msgspec.Struct):
+    resources: tuple[_Resource, ...]
+    meta: _Meta
+    links: _Links | None = None
+
+
+class _Assigned(msgspec.Struct):
+    resources: tuple[_Resource, ...]
+
+
+# -- from wire to models ------------------------------------------------------------------------
+
+
+def _utc(value: datetime, path: str) -> datetime:
+    """Return ``value`` in UTC; a naive time is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 has no UTC datetime
+        raise msgspec.ValidationError(f"Datetime out of range in UTC - at `{path}`") from None
+
+
+def _settle_projects(projects: Sequence[Project], path: str) -> None:
+    """Map environment names to Environment and datetimes to UTC, in the fresh instances.
+
+    ``path.format(index)`` names a project in an error. Only the values that need it are
+    touched: ``Z`` times already come with ``datetime.UTC``.
+    """
+    environments = _ENVIRONMENTS
+    for index, project in enumerate(projects):
+        environment = project.environment
+        if environment is not None:
+            _set(project, "environment", environments.get(environment, environment))
+        created = project.created_at
+        if created is not None and created.tzinfo is not UTC:
+            _set(project, "created_at", _utc(created, f"{path.format(index)}.created_at"))
+        updated = project.updated_at
+        if updated is not None and updated.tzinfo is not UTC:
+            _set(project, "updated_at", _utc(updated, f"{path.format(index)}.updated_at"))
+
+
+def _resources(items: Sequence[_Resource], path: str) -> tuple[Resource, ...]:
+    made = []
+    for index, item in enumerate(items):
+        assigned_at = item.assigned_at
+        if assigned_at is not None and assigned_at.tzinfo is not UTC:
+            assigned_at = _utc(assigned_at, f"{path}[{index}].assigned_at")
+        links = item.links
+        status = item.status
+        made.append(
+            Resource(
+                urn=item.urn,
+                assigned_at=assigned_at,
+                links=_NO_RESOURCE_LINKS if links is None else ResourceLinks(self_=links.self_),
+                status=None if status is None else _STATUSES.get(status, status),
+            )
+        )
+    return tuple(made)
+
+
+def _page_links(links: _Links | None) -> PageLinks:
+    if links is None or links.pages is None:
+        return _NO_PAGE_LINKS
+    return links.pages
+
+
+def _one_project(body: _OneProject) -> Project:
+    _settle_projects((body.project,), "$.project")
+    return body.project
+
+
+def _project_page(body: _ProjectList) -> Page[Project]:
+    _settle_projects(body.projects, "$.projects[{}]")
+    return Page(items=body.projects, total=body.meta.total, links=_page_links(body.links))
+
+
+def _resource_page(body: _ResourceList) -> Page[Resource]:
+    items = _resources(body.resources, "$.resources")
+    return Page(items=items, total=body.meta.total, links=_page_links(body.links))
+
+
+def _assigned(body: _Assigned) -> list[Resource]:
+    return list(_resources(body.resources, "$.resources"))
+
+
+# -- the converter ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Response(Generic[W, T]):
+    """How one kind of answer decodes: its wire type's decoder, then the models from it."""
+
+    what: str
+    decoder: msgspec.json.Decoder[W]
+    build: Callable[[W], T]
+
+    def structure(self, body: object, _: object = None) -> T:
+        """Decode ``body`` (bytes); the signature is that of a cattrs structure hook."""
+        if not isinstance(body, bytes | bytearray | memoryview | str):
+            raise DecodeError(f"expected {self.what} as a JSON body, got {type(body).__name__}")
+        try:
+            return self.build(self.decoder.decode(body))
+        except msgspec.DecodeError as exc:  # ValidationError too: JSON of the wrong shape
+            raise DecodeError(
+                f"expected {self.what}: {exc}", snippet=_snippet_at(body, str(exc))
+            ) from exc
+        except RecursionError as exc:
+            raise DecodeError(
+                f"expected {self.what}: the JSON is nested too deeply", snippet=snippet(body)
+            ) from exc
+
+
+def _response(what: str, wire: type[W], build: Callable[[W], T]) -> _Response[W, T]:
+    return _Response(what, msgspec.json.Decoder(wire), build)
+
+
+_RESPONSES: dict[Any, _Response[Any, Any]] = {
+    Project: _response("a project", _OneProject, _one_project),
+    Page[Project]: _response("a page of projects", _ProjectList, _project_page),
+    Page[Resource]: _response("a page of resources", _ResourceList, _resource_page),
+    list[Resource]: _response("the assigned resources", _Assigned, _assigned),
+}
+
+
+def _snippet_at(body: bytes | bytearray | memoryview | str, message: str) -> str:
+    """Return a snippet of the JSON object holding the error at the end of ``message``.
+
+    A page holds 200 projects: the object the path names (``$.projects[3]``) says more than
+    the first characters of the body. Without a path (the body is not JSON), the body's start.
+    """
+    raw = bytes(body) if isinstance(body, bytearray | memoryview) else body
+    _, at, path = message.rpartition(" - at `$")
+    if not at:
+        return snippet(raw)
+    try:
+        value: Any = msgspec.json.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        return snippet(raw)
+    holder = value
+    for match in _PATH_STEP.finditer(path.rstrip("`")):
+        key, index = match.groups()
+        try:
+            value = value[key] if key is not None else value[int(index)]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(value, dict):
+            holder = value
+    return snippet(holder)
 
 
 def make_converter() -> cattrs.Converter:
-    """Build the converter, configured for speed on the hot path.
-
-    No detailed validation, and the models a listing makes by the thousand (``Project``,
-    ``Resource``, ``ResourceLinks``) get generated straight-line structure functions
-    (:mod:`aiodo_projects._structure`) that keep the strictness of the hooks registered here.
-    """
-    converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
-    for primitive in (str, int, bool):
-        converter.register_structure_hook(primitive, _strict(primitive))
-    converter.register_structure_hook(datetime, _datetime)
-    converter.register_structure_hook(Environment | str | None, _open_enum(Environment))
-    converter.register_structure_hook(ResourceStatus | str | None, _open_enum(ResourceStatus))
-    hook_for = converter.get_structure_hook
-    links = make_structurers(
-        ResourceLinks, hook_for, renames={"self_": "self"}, key_object=_parsed_key
+    """Build the converter: a structure hook per response type, each from raw body bytes."""
+    converter = cattrs.Converter(detailed_validation=False)
+    converter.register_structure_hook_factory(
+        _RESPONSES.__contains__, lambda tp: _RESPONSES[tp].structure
     )
-    converter.register_structure_hook(ResourceLinks, links.one)
-    for model in (Resource, Project):
-        structurers = make_structurers(model, hook_for, key_object=_parsed_key)
-        converter.register_structure_hook(model, structurers.one)
-        if structurers.adopt is not None:
-            _ADOPTERS[model] = structurers.adopt
     return converter
 
 
-_ADOPTERS: dict[type, AdoptFn] = {}
-_converter = make_converter()
-_HOOKS: dict[type, Callable[[Any, type], Any]] = {}
-
-
-def _structure(value: object, cls: type[T], what: str) -> T:
-    if not isinstance(value, dict):
-        raise DecodeError(f"expected {what} to be a JSON object", snippet=snippet(value))
-    hook = _HOOKS.get(cls)
-    if hook is None:  # the hook does not change: skip cattrs' dispatch on later calls
-        hook = _HOOKS[cls] = _converter.get_structure_hook(cls)
-    try:
-        return hook(value, cls)  # type: ignore[no-any-return]
-    except _STRUCTURE_ERRORS as exc:
-        raise DecodeError(
-            f"{what} is not a valid {cls.__name__} ({exc!r})", snippet=snippet(value)
-        ) from exc
-
-
-def decode_single(body: object, key: str, cls: type[T]) -> T:
-    """Decode ``{"<key>": {...}}`` into one model."""
-    if not isinstance(body, dict) or key not in body:
-        raise DecodeError(f"expected a JSON object with key {key!r}", snippet=snippet(body))
-    return _structure(body[key], cls, key)
-
-
-def _decode_items(
-    body: dict[str, Any], key: str, cls: type[T], *, owned: bool = False
-) -> tuple[T, ...]:
-    items = body.get(key)
-    if not isinstance(items, list):
-        raise DecodeError(f"expected {key!r} to be a JSON array", snippet=snippet(body))
-    adopt = _ADOPTERS.get(cls) if owned else None
-    if adopt is not None:
-        made: list[T] = []
-        try:
-            return tuple(adopt(items, made))
-        except _STRUCTURE_ERRORS as exc:
-            index = len(made)  # adopt stops at the first bad item, which it left unchanged
-            raise DecodeError(
-                f"item {index} of {key!r} is not a valid {cls.__name__} ({exc!r})",
-                snippet=snippet(items[index]),
-            ) from exc
-    hook = _converter.get_structure_hook(cls)
-    try:
-        return tuple(map(hook, items, repeat(cls)))
-    except _STRUCTURE_ERRORS as exc:
-        index = next((n for n, item in enumerate(items) if not _is_valid(item, cls)), 0)
-        raise DecodeError(
-            f"item {index} of {key!r} is not a valid {cls.__name__} ({exc!r})",
-            snippet=snippet(items[index]),
-        ) from exc
-
-
-def _is_valid(item: object, cls: type[Any]) -> bool:
-    try:
-        _converter.structure(item, cls)
-    except _STRUCTURE_ERRORS:
-        return False
-    return True
-
-
-def decode_resources(body: object) -> tuple[Resource, ...]:
-    """Decode an assignment answer, ``{"resources": [...]}``."""
-    if not isinstance(body, dict):
-        raise DecodeError("expected a JSON object with key 'resources'", snippet=snippet(body))
-    return _decode_items(body, "resources", Resource)
-
-
-def decode_page(body: object, key: str, cls: type[T], *, owned: bool = False) -> Page[T]:
-    """Decode a listing: items under ``key``, ``meta.total`` and ``links.pages``.
-
-    ``owned=True`` says nothing else holds ``body`` (it was just parsed): its item objects may
-    then become the models' own attribute dicts instead of being copied.
-    """
-    if not isinstance(body, dict):
-        raise DecodeError(f"expected a JSON object with key {key!r}", snippet=snippet(body))
-    items = _decode_items(body, key, cls, owned=owned)
-    meta = body.get("meta")
-    total = meta.get("total") if isinstance(meta, dict) else None
-    if type(total) is not int or total < 0:
-        raise DecodeError("expected meta.total to be a non-negative integer", snippet=snippet(meta))
-    return Page(items=items, total=total, links=_decode_links(body.get("links")))
-
-
-def _decode_links(links: object) -> PageLinks:
-    if links is None:
-        return PageLinks()
-    pages = links.get("pages") if isinstance(links, dict) else None
-    if pages is None or pages == {}:
-        if isinstance(links, dict):
-            return PageLinks()
-        raise DecodeError("expected links to be a JSON object", snippet=snippet(links))
-    if not isinstance(pages, dict) or not all(
-        isinstance(pages.get(name), str | None) for name in ("first", "prev", "next", "last")
-    ):
-        raise DecodeError("expected links.pages to map names to URLs", snippet=snippet(pages))
-    return PageLinks(
-        first=pages.get("first"),
-        prev=pages.get("prev"),
-        next=pages.get("next"),
-        last=pages.get("last"),
-    )
+converter = make_converter()

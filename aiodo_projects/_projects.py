@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import logging
 import operator
-from typing import TYPE_CHECKING, ParamSpec, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
 
-from aiodo_projects._convert import decode_page, decode_resources, decode_single
+from aiodo_projects._convert import converter
 from aiodo_projects._pagination import Paginator
-from aiodo_projects._retrier import tag
+from aiodo_projects._retrier import ambiguous, tag
 from aiodo_projects._validation import (
     FIELDS,
     check_page,
@@ -30,7 +30,7 @@ from aiodo_projects.models import Environment, Page, Project, Resource
 if TYPE_CHECKING:
     import builtins
     import uuid
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
     from yarl import URL
 
@@ -41,7 +41,6 @@ __all__ = ["ProjectFields", "Projects"]
 logger = logging.getLogger("aiodo_projects")
 
 T = TypeVar("T")
-P = ParamSpec("P")
 
 _project_id = operator.attrgetter("id")
 _resource_urn = operator.attrgetter("urn")
@@ -65,13 +64,20 @@ class Projects:
         self._base_url = base_url
         self._url = base_url / "v2" / "projects"
 
-    def _decode(self, decode: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Decode an answer; a DecodeError carries the call's attempts and rate limit."""
+    def _decode(self, body: object, cls: type[T], *, created: URL | None = None) -> T:
+        """Decode an answer's body; a DecodeError carries the call's attempts and rate limit.
+
+        For a create (``created`` is the URL posted to), an unreadable answer means the new
+        project's id is unknown: the outcome is ambiguous, and ``reconcile`` may find it.
+        """
         try:
-            return decode(*args, **kwargs)
+            return converter.structure(body, cls)
         except DecodeError as exc:
             tag(exc, self._api.last_attempts, self._api.rate_limit)
-            raise
+            if created is None:
+                raise
+            error = tag(ambiguous("POST", created.path, exc), exc.attempts, exc.rate_limit)
+            raise error from exc
 
     def _project_url(self, project_id: str | uuid.UUID) -> URL:
         return self._url / check_project_id(project_id)
@@ -103,9 +109,7 @@ class Projects:
         )
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
-        body = await self._api.request("GET", url)
-        # owned: nothing else holds this freshly parsed body, so its objects can be reused
-        return self._decode(decode_page, body, "projects", Project, owned=True)
+        return self._decode(await self._api.request("GET", url), Page[Project])
 
     async def create(
         self,
@@ -140,12 +144,11 @@ class Projects:
         urns = None if resources is None else check_urns(resources)
         try:
             data = await self._api.request("POST", self._url, body=body)
+            project = self._decode(data, Project, created=self._url)
         except AmbiguousWriteError as exc:
             if not reconcile:
                 raise
             project = await self._reconcile(body, exc)
-        else:
-            project = self._decode(decode_single, data, "project", Project)
         if urns:
             try:
                 await self.assign_resources(project.id, urns)
@@ -183,14 +186,14 @@ class Projects:
         """Return one project (``GET /v2/projects/{project_id}``)."""
         # awaited here, not through _read: one coroutine less on the most common call
         body = await self._api.request("GET", self._url / check_project_id(project_id))
-        return self._decode(decode_single, body, "project", Project)
+        return self._decode(body, Project)
 
     async def get_default(self) -> Project:
         """Return the default project (``GET /v2/projects/default``)."""
         return await self._read(self._url / "default")
 
     async def _read(self, url: URL) -> Project:
-        return self._decode(decode_single, await self._api.request("GET", url), "project", Project)
+        return self._decode(await self._api.request("GET", url), Project)
 
     async def update(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
         """Replace a project (``PUT``): name, description, purpose, environment, is_default."""
@@ -214,8 +217,7 @@ class Projects:
         body = check_project_fields(dict(fields), required=FIELDS if complete else ())
         if not body:
             raise ValidationError(f"give at least one of {', '.join(FIELDS)} to patch")
-        data = await self._api.request(method, url, body=body)
-        return self._decode(decode_single, data, "project", Project)
+        return self._decode(await self._api.request(method, url, body=body), Project)
 
     async def delete(self, project_id: str | uuid.UUID) -> None:
         """Delete an empty project (``DELETE``, 204); one with resources raises 412."""
@@ -255,8 +257,7 @@ class Projects:
         return self.iter_resources("default", per_page=per_page, concurrency=concurrency)
 
     async def _fetch_resources(self, url: URL) -> Page[Resource]:
-        data = await self._api.request("GET", url)
-        return self._decode(decode_page, data, "resources", Resource, owned=True)
+        return self._decode(await self._api.request("GET", url), Page[Resource])
 
     async def assign_resources(
         self, project_id: str | uuid.UUID, urns: Iterable[str]
@@ -264,7 +265,7 @@ class Projects:
         """Assign resources by URN (``POST .../resources``); return each with its status."""
         body = {"resources": check_urns(urns)}
         url = self._project_url(project_id) / "resources"
-        return list(self._decode(decode_resources, await self._api.request("POST", url, body=body)))
+        return self._decode(await self._api.request("POST", url, body=body), list[Resource])
 
     async def assign_default_resources(self, urns: Iterable[str]) -> builtins.list[Resource]:
         """Assign resources by URN to the default project."""

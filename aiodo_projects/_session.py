@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import aiohttp
 import attrs
 
-from aiodo_projects._convert import loads, snippet
+from aiodo_projects._convert import snippet
 from aiodo_projects._ratelimit import RateLimit, RateLimitParser
 from aiodo_projects._redaction import redact_chain
 from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT, Retrier, ambiguous, tag
@@ -132,7 +132,7 @@ class APISession:
         return f"<APISession timeout={self._timeout}>"
 
     async def request(self, method: str, url: URL, *, body: object = None) -> object:
-        """Send one call (with its retries) and return its decoded JSON body.
+        """Send one call (with its retries) and return its JSON body, as bytes to decode.
 
         Returns ``None`` for an empty 2xx answer (204).
         """
@@ -321,7 +321,8 @@ class APISession:
 
     def _decode_success(
         self, method: str, url: URL, status: int, headers: Mapping[str, str], body: bytes
-    ) -> object:
+    ) -> bytes | None:
+        """Return a 2xx body to decode (the caller knows its type), or ``None`` for a 204."""
         if not body.strip():
             if status == 204:  # noqa: PLR2004
                 return None
@@ -333,13 +334,7 @@ class APISession:
                 " content type instead of JSON",
                 snippet=snippet(body),
             )
-        try:
-            return loads(body)
-        except (ValueError, RecursionError) as exc:
-            raise DecodeError(
-                f"{method} {url.path} answered {status} with a body that is not JSON",
-                snippet=snippet(body),
-            ) from exc
+        return body
 
     def status_error(self, response: Response) -> APIStatusError:
         """Build the typed error for an error status, tolerating any body."""

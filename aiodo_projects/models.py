@@ -1,4 +1,4 @@
-"""The data DigitalOcean returns, as frozen attrs classes whose fields are its JSON keys.
+"""The data DigitalOcean returns, as frozen, slotted attrs classes whose fields are its JSON keys.
 
 Models hold data only: no I/O, no token, no reference to the client. Decoding lives in the
 private converter (``aiodo_projects._convert``), never here.
@@ -14,6 +14,7 @@ import attrs
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from typing import TypeAlias
 
 __all__ = [
     "Environment",
@@ -46,11 +47,16 @@ class ResourceStatus(StrEnum):
     SERVICE_DOWN = "service_down"
 
 
-# Project and Resource keep their fields in a ``__dict__`` rather than slots: the converter
-# makes a listing's instances by setting that dict in one step, which is several times
-# cheaper than the ten ``object.__setattr__`` calls a frozen slotted ``__init__`` makes
-# (see benchmarks/RESULTS.md). They are frozen all the same.
-@attrs.frozen(slots=False)
+if TYPE_CHECKING:
+    _OpenEnvironment: TypeAlias = Environment | str
+else:
+    # The converter decodes projects straight into Project with msgspec, which reads its
+    # annotations and refuses a union of an enum and ``str``. At run time the field is a plain
+    # ``str`` to it, and the converter then maps the names it knows to Environment members.
+    _OpenEnvironment = str
+
+
+@attrs.frozen
 class Project:
     """A DigitalOcean project.
 
@@ -64,7 +70,7 @@ class Project:
     owner_id: int = 0
     description: str = ""
     purpose: str = ""
-    environment: Environment | str | None = None
+    environment: _OpenEnvironment | None = None
     is_default: bool = False
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -92,7 +98,7 @@ class ResourceLinks:
     self_: str | None = None
 
 
-@attrs.frozen(slots=False)  # like Project: cheap to make by the thousand
+@attrs.frozen
 class Resource:
     """A resource assigned to a project, named by its URN (``do:<type>:<id>``).
 

@@ -240,7 +240,6 @@ class AiodoLimited(Aiodo):
 CLIENTS: dict[str, Callable[[str, str], Client]] = {
     "floor": Floor,
     "aiodo_projects": Aiodo,
-    "aiodo_projects[fast]": Aiodo,
-    "aiodo_projects[fast]+limiter": AiodoLimited,
+    "aiodo_projects+limiter": AiodoLimited,
     "pydo.aio": Pydo,
 }

@@ -104,9 +104,7 @@ class Result:
 
 def available_clients() -> list[str]:
     """The clients this environment can run: the floor and aiodo_projects always."""
-    names = [FLOOR, "aiodo_projects"]
-    if importlib.util.find_spec("orjson") is not None:
-        names += ["aiodo_projects[fast]", "aiodo_projects[fast]+limiter"]
+    names = [FLOOR, "aiodo_projects", "aiodo_projects+limiter"]
     if importlib.util.find_spec("pydo") is not None:
         names.append("pydo.aio")
     return names

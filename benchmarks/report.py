@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Run", "Target", "machine", "markdown", "plot", "table", "targets"]
 
-PACKAGES = ("aiodo-projects", "aiohttp", "attrs", "cattrs", "yarl", "orjson", "pydo", "azure-core")
+PACKAGES = ("aiodo-projects", "aiohttp", "attrs", "cattrs", "msgspec", "yarl", "pydo", "azure-core")
 
 
 def _version(package: str) -> str:
@@ -197,59 +197,34 @@ def targets(results: list[Result]) -> list[Target]:
 
 
 NOTES = """\
-## What the profile showed
+## Where the CPU goes
 
-Profiled with cProfile and pyinstrument, listing 10,000 projects (client process only):
-
-- **Before:** structuring the models cost more than fetching and parsing the pages. The cattrs
-  function generated for `Project` called a Python hook for every field (350,000 calls of the
-  strict `str`/`int`/`bool` hook per 10,000 projects), `Optional[datetime]` went through cattrs'
-  optional wrapper and then the datetime hook, and every frozen slotted instance was filled by
-  ten `object.__setattr__` calls. The listing took about 3.5x the floor's CPU.
-- **After:** `_structure.py` generates one straight-line function per model: one `itemgetter`
-  for all keys, one chained exact-type test, the C `fromisoformat`, enum lookups by subscript,
-  and the instance made by setting its `__dict__` in one step (`Project` and `Resource` are
-  frozen dict classes now). A listing page goes through a generated loop that also reuses each
-  freshly parsed JSON object as the instance's `__dict__` (no second dict per item). Anything
-  unusual (a missing key, a `null`, a wrong type) falls back to a careful per-field path with
-  the same contract. The optional orjson extra halves the parse.
-- **Then:** the decoders look keys up with the parser's own key objects. orjson makes one
-  string object per key name and puts that same object in every dict it parses, so the
-  generated code binds those objects and each lookup matches on identity instead of comparing
-  characters (about 0.1 us less per project with orjson). The instance's `__dict__` is set
-  through its descriptor's `__set__` (about 30 ns less than `object.__setattr__`). And
-  `async for` over a `Paginator` resumes one private async generator per item instead of
-  creating a coroutine per `__anext__` call (about a third less per item).
-- **What is left**, per project (`python -m benchmarks.breakdown`: pages of 200 realistic
-  projects, no HTTP, CPU per project): with `json`, parsing costs about 1.2 us, the typed
-  models about 0.8 us (two datetimes, the instance, ten type checks, and freeing them) and
-  `async for` about 0.1 us; with orjson, parsing about 0.55 us and the rest the same. The
-  floor spends about 2.2 to 2.6 us per project end to end, half of it in `json.loads`. So the
-  default install's listing cannot go under about 1.35x to 1.4x the floor: the typed models
-  alone are more than the 0.3x allowed. With orjson the cheaper parse pays for most of the
-  models, and the listing is 1.1x to 1.3x in most runs. pydo.aio lists at 3.3x to 4.2x the
-  floor here, so a margin of three times its CPU means at most 1.1x to 1.4x: with orjson that
-  is within this machine's run-to-run noise (a margin of 2.35 to 3.48 over six runs of the
-  whole benchmark), and without it the margin is short (1.96 to 2.82).
-- **Per request** (the session, measured with 1,000 GETs against the floor in one process,
-  alternating, median of 21 rounds, orjson): the client's CPU over the floor's went from about
-  18 us to about 9 us a request. The retry loop now awaits one attempt directly instead of
-  through a helper coroutine, a successful answer builds no `Response` object, a body whose
-  `Content-Length` is under the cap is read without another coroutine, the debug timing is
-  skipped when DEBUG logging is off, `get` awaits the session itself, the model's structure
-  hook is looked up once, and the `ratelimit-*` headers are parsed only when they change
-  (the same three strings give back the same frozen `RateLimit`; a new `remaining` under the
-  same `reset` reuses the parsed reset, which is the usual case against DigitalOcean, where
-  `remaining` changes on every answer). Of the rest, about 4.5 us is the call's deadline
-  (`asyncio.timeout`: a timer per call), about 1 us the URL (`yarl`), about 1.5 us the
-  `Project` (two datetimes) that the floor does not build. The rate limiter, when on, adds
-  about 8 to 10 us a request (acquire, release, the server's `Date`). For a listing these are
-  per page, about 1% of its CPU: the listing's gap to the floor is per project.
+- **Decoding** (`python -m benchmarks.breakdown`: pages of 200 realistic projects, no HTTP,
+  CPU per project). Each body is decoded once, straight from its bytes, by msgspec's typed
+  JSON decoder into the frozen, slotted attrs models: no dicts in between, no `__init__`
+  calls, unknown keys skipped in C. What Python still does per project is map the
+  environment's name to `Environment` (msgspec refuses a union of an enum and `str`, so it
+  decodes a `str`) and check that both datetimes are already in UTC (`Z` times are; others
+  are moved, and one that cannot be is a `DecodeError`). That costs about 0.7 of what
+  `json.loads` alone costs the floor for the same bytes. Earlier designs parsed to dicts
+  first and then made the models, so they paid for both: 1.7x to 1.8x `json.loads` with the
+  standard library, 1.0x to 1.2x with orjson, even with generated structure functions that
+  reused the parsed dicts as the instances' `__dict__`.
+- **Growth** (`python -m benchmarks.growth`): the CPU per project is flat from 1,000 to
+  100,000 projects, and a page's fixed costs (the envelope, `Page`, the page links) spread
+  thinner from 20 to 200 projects a page.
+- **Per request** (the session, measured with 1,000 GETs against the floor in one process):
+  the retry loop awaits one attempt directly instead of through a helper coroutine, a
+  successful answer builds no `Response` object, a body whose `Content-Length` is under the
+  cap is read without another coroutine, the debug timing is skipped when DEBUG logging is
+  off, and the `ratelimit-*` headers are parsed only when they change. Of the rest, about
+  4.5 us is the call's deadline (`asyncio.timeout`: a timer per call) and about 1 us the URL
+  (`yarl`). The rate limiter, when on, adds about 8 to 10 us a request (acquire, release, the
+  server's `Date`). For a listing these are per page, about 1% of its CPU.
 - **Memory:** the iterator holds the page being read and the one before it (kept so that ids
   can still be de-duplicated if the listing turns out to have changed), and the loop check keeps
-  constant memory however long the walk. With orjson, the peak also includes orjson's own
-  parse buffer (about 1 MB while a 66 KB page is parsed), which is freed straight after
-  and does not grow with the listing.
+  constant memory however long the walk. Decoding makes the models and nothing else: there is
+  no parsed-dict copy of the page alive beside them.
 """
 
 
@@ -273,9 +248,8 @@ def markdown(run: Run) -> str:
             " worker process, so CPU is the client's alone (`time.process_time`); the servers"
             " and the workers were kept on separate CPUs where the system allows it. The floor is"
             " aiohttp + `json.loads` following `links.pages.next` and producing plain dicts;"
-            " `aiodo_projects` is the default install (standard-library `json`), and"
-            " `aiodo_projects[fast]` has the optional orjson extra;"
-            " `aiodo_projects[fast]+limiter` is the same with the rate limiter on"
+            " `aiodo_projects` decodes each body from its bytes with msgspec's typed decoder;"
+            " `aiodo_projects+limiter` is the same with the rate limiter on"
             " (`rate_limiter=True, burst_limit=100_000, hourly_limit=False`: it never waits, so"
             " the row shows the cost of its bookkeeping). Ratios are to the floor of"
             " the same scenario; concurrent scenarios compare with a floor that fetches the"

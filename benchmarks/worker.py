@@ -1,9 +1,7 @@
 """A worker process: one client, timing the runs the harness asks for.
 
 ``python -m benchmarks.worker NAME`` reads one JSON request per line on stdin and answers one
-JSON line on stdout. ``aiodo_projects`` runs as the default install does (orjson hidden, so
-the standard library's ``json`` parses); ``aiodo_projects[fast]`` and
-``aiodo_projects[fast]+limiter`` (the rate limiter on) use orjson.
+JSON line on stdout. ``aiodo_projects+limiter`` is ``aiodo_projects`` with the rate limiter on.
 """
 
 from __future__ import annotations
@@ -20,26 +18,13 @@ from typing import Any
 __all__ = ["main", "run"]
 
 
-def _prepare(name: str) -> None:
-    fast = "[fast]" in name
-    if name.startswith("aiodo_projects") and not fast:
-        sys.modules["orjson"] = None  # type: ignore[assignment] # as if the extra were not installed
-    if name.startswith("aiodo_projects"):
-        from aiodo_projects import _convert  # noqa: PLC0415 -- after orjson is hidden
-
-        wanted = "orjson" if fast else "json"
-        if wanted != _convert.JSON_LIBRARY:
-            msg = f"{name} should parse with {wanted}, not {_convert.JSON_LIBRARY}"
-            raise RuntimeError(msg)
-
-
 def _digest(values: list[str]) -> str:
     return hashlib.sha256("\n".join(values).encode()).hexdigest()[:16]
 
 
 async def run(name: str, request: dict[str, Any]) -> dict[str, Any]:
     """Make the client, warm it up, then time one scenario (or walk it untimed to verify)."""
-    from benchmarks.clients import CLIENTS  # noqa: PLC0415 -- after _prepare
+    from benchmarks.clients import CLIENTS  # noqa: PLC0415 -- only this worker's client
 
     client = CLIENTS[name](request["base_url"], request["token"])
     try:
@@ -74,7 +59,6 @@ async def run(name: str, request: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     """Serve requests until stdin closes."""
     name = sys.argv[1]
-    _prepare(name)
     sys.stdout.write(json.dumps({"ready": name}) + "\n")
     sys.stdout.flush()
     for line in sys.stdin:

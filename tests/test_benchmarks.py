@@ -11,8 +11,9 @@ import pathlib
 import subprocess
 import sys
 
-from aiodo_projects._convert import decode_page, loads
-from aiodo_projects.models import Project
+from aiodo_projects._convert import converter
+from aiodo_projects.models import Page, Project
+from benchmarks import growth
 from benchmarks.breakdown import PER_PAGE, measure, page_body
 from benchmarks.harness import Plan, _pin, scenarios
 from benchmarks.report import Target
@@ -77,7 +78,7 @@ def test_benchmark_target_says_met_or_missed() -> None:
 
 
 def test_breakdown_pages_are_valid_listings_of_distinct_projects() -> None:
-    pages = [decode_page(loads(page_body(n, 2)), "projects", Project) for n in range(2)]
+    pages = [converter.structure(page_body(n, 2), Page[Project]) for n in range(2)]
     projects = [project for page in pages for project in page.items]
     assert len({project.id for project in projects}) == len(projects) == 2 * PER_PAGE
     assert all(page.total == 2 * PER_PAGE for page in pages)
@@ -86,18 +87,49 @@ def test_breakdown_pages_are_valid_listings_of_distinct_projects() -> None:
 
 def test_breakdown_measures_every_step() -> None:
     steps = measure(pages_count=2, repeats=1)  # walks every page, or raises
-    assert set(steps) == {"parse", "parse+decode", "async for", "plain for"}
+    assert set(steps) == {"json.loads", "decode", "async for", "plain for"}
     assert all(value >= 0 for value in steps.values())
 
 
-def test_breakdown_command_reports_the_default_parser() -> None:
-    command = [sys.executable, "-m", "benchmarks.breakdown", "--parser", "json"]
+def test_breakdown_command_reports_every_step() -> None:
+    command = [sys.executable, "-m", "benchmarks.breakdown", "--pages", "2"]
     done = subprocess.run(  # noqa: S603 -- our own module
         command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("json: microseconds of CPU per project")
+    assert done.stdout.startswith("microseconds of CPU per project (2 pages of 200)")
+    assert "typed models from the bytes" in done.stdout
     assert "typed models and async for, in all" in done.stdout
+
+
+def test_breakdown_pages_of_any_size_are_valid_listings() -> None:
+    page = converter.structure(page_body(3, 7, per_page=20), Page[Project])
+    assert len(page) == 20
+    assert page.total == 140
+    assert page.items[0].name == "project-00060"
+
+
+def test_growth_decodes_whole_listings_of_every_length_and_page_size() -> None:
+    rows = growth.measure(lengths=(30, 450), page_sizes=(20, 200), repeats=1, sized=100)
+    assert [(count, per_page) for count, per_page, _, _ in rows] == [
+        (200, 200),  # 30 projects make one page of 200
+        (600, 200),
+        (100, 20),
+        (200, 200),
+    ]
+    assert all(ours > 0 and floor > 0 for _, _, ours, floor in rows)
+    table = growth.report(rows)
+    assert table[0].startswith("| projects | per page |")
+    assert len(table) == 2 + len(rows)
+
+
+def test_growth_command_prints_its_table() -> None:
+    command = [sys.executable, "-m", "benchmarks.growth", "--quick"]
+    done = subprocess.run(  # noqa: S603 -- our own module
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 2 + 4
 
 
 def test_benchmark_pins_servers_and_clients_to_separate_cpus() -> None:

@@ -234,10 +234,12 @@ class Paginator(_Iterating[T]):
     """An async iterator over every item of a listing, fetching page after page.
 
     ``async for project in client.projects.iter_all(): ...`` streams every project; use
-    :meth:`pages` to get whole pages instead. A page that fails raises: the iteration never
-    ends early with a silently short list. With ``concurrency=N`` (at most
-    :data:`MAX_CONCURRENCY`) the first page is fetched, then pages 2..last with up to N
-    requests in flight; items still come in page order. Use ``async with`` (or
+    :meth:`pages` to get whole pages instead. A page that fails raises (the next call fetches
+    it again): the iteration never ends early with a silently short list. The walk follows
+    ``next`` links only within its own collection and one page at a time, else it raises
+    :class:`~aiodo_projects.DecodeError`. With ``concurrency=N`` (at most
+    :data:`MAX_CONCURRENCY`) the first page is fetched, then up to N pages ahead of the
+    reader; it yields exactly the pages a sequential walk would, in order. Use ``async with`` (or
     :meth:`aclose`) to stop such an iteration early and be sure nothing is left running::
 
         async with client.projects.iter_all(concurrency=8) as projects:

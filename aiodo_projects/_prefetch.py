@@ -95,6 +95,8 @@ class ConcurrentWalk(Generic[T]):
             page = await self._fetch(self._pages.url(number))
         self.pages_fetched += 1
         self.total = page.total
+        if self._position is None:  # closed while this page was on its way: start nothing
+            return page
         try:
             following = self._pages.after(number, page)
         except DecodeError as exc:

@@ -13,7 +13,7 @@ import aiodo_projects as do
 from aiodo_projects._links import ListingPages
 from aiodo_projects._pagination import Paginator
 from tests.conftest import TOKEN
-from tests.paging_support import BASE, FIRST, Listing, StubListing
+from tests.paging_support import BASE, FIRST, Listing, StubListing, others, settle
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -187,3 +187,17 @@ async def test_concurrent_paginator_cancels_fetches_past_the_last_page() -> None
         assert [item async for item in paginator] == list(range(20))
     assert sorted(listing.cancelled) == [3, 4]
     assert sorted(listing.finished) == [1, 2]
+
+
+async def test_concurrent_paginator_closed_during_its_first_page_starts_nothing() -> None:
+    listing = Listing(pages=5)
+    listing.gate(1)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    reader = asyncio.create_task(paginator.__anext__())
+    await settle()
+    await paginator.aclose()
+    listing.release(1)
+    assert await reader == 0
+    await settle()
+    assert listing.calls == [1]
+    assert not others()

@@ -64,6 +64,8 @@ class _Walk(Generic[T]):
         page = await self._fetch(self._pages.url(number))
         self.pages_fetched += 1
         self.total = page.total
+        if self._next is None:  # closed while this page was on its way
+            return page
         try:
             self._next = self._pages.after(number, page)
         except DecodeError as exc:

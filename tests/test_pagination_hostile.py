@@ -189,15 +189,19 @@ async def test_concurrent_paginator_cancels_fetches_past_the_last_page() -> None
     assert sorted(listing.finished) == [1, 2]
 
 
-async def test_concurrent_paginator_closed_during_its_first_page_starts_nothing() -> None:
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_paginator_closed_during_its_first_page_fetches_nothing_more(
+    concurrency: int,
+) -> None:
     listing = Listing(pages=5)
     listing.gate(1)
-    paginator = Paginator(listing, FIRST, BASE, concurrency=3)
+    paginator = Paginator(listing, FIRST, BASE, concurrency=concurrency)
     reader = asyncio.create_task(paginator.__anext__())
     await settle()
     await paginator.aclose()
     listing.release(1)
     assert await reader == 0
     await settle()
+    assert [item async for item in paginator] == list(range(1, 10))  # then the end
     assert listing.calls == [1]
     assert not others()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar,
 import attrs
 
 from aiodo_projects._closing import AsyncClosing
-from aiodo_projects._links import page_key, rebase_link
+from aiodo_projects._links import ListingPages
 from aiodo_projects._prefetch import ConcurrentWalk
 from aiodo_projects.errors import DecodeError, ValidationError
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from aiodo_projects.models import Page
 
-__all__ = ["MAX_CONCURRENCY", "PageIterator", "Paginator", "rebase_link"]
+__all__ = ["MAX_CONCURRENCY", "PageIterator", "Paginator"]
 
 logger = logging.getLogger("aiodo_projects")
 
@@ -41,58 +41,36 @@ MAX_CONCURRENCY: Final = 32
 
 
 class _Walk(Generic[T]):
-    """Follow ``links.pages.next`` one page at a time, refusing a link that loops.
+    """Fetch one page at a time, each only once the previous one has been read.
 
-    A link loops when it names a page number no higher than one already fetched of the same
-    listing (same path, same other query parameters). Remembering the highest number per
-    listing keeps this check in constant memory however long the walk; only links whose page
-    number cannot be read are remembered one by one.
+    Which page comes next, and whether the walk may go on, is :class:`ListingPages`'s
+    decision: a page that breaks its rules is still yielded, and the next call raises.
     """
 
-    def __init__(self, fetch: FetchPage[T], first: URL, base: URL) -> None:
+    def __init__(self, fetch: FetchPage[T], pages: ListingPages) -> None:
         self._fetch = fetch
-        self._base = base
-        self._next: URL | None = first
-        self._highest: dict[Hashable, int] = {}
-        self._unnumbered: set[Hashable] = set()
+        self._pages = pages
+        self._next: int | None = pages.first
         self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
 
-    def _fetched(self, url: URL) -> None:
-        path, number, rest = page_key(url)
-        if number is None:
-            self._unnumbered.add((path, url.query.get("page"), rest))
-        else:
-            self._highest[path, rest] = max(number, self._highest.get((path, rest), 0))
-
-    def _repeats(self, url: URL) -> bool:
-        path, number, rest = page_key(url)
-        if number is None:
-            return (path, url.query.get("page"), rest) in self._unnumbered
-        return number <= self._highest.get((path, rest), 0)
-
     async def next_page(self) -> Page[T] | None:
         if self._broken is not None:
             raise self._broken
-        url = self._next
-        if url is None:
+        number = self._next
+        if number is None:
             return None
-        page = await self._fetch(url)
-        self._fetched(url)
+        page = await self._fetch(self._pages.url(number))
         self.pages_fetched += 1
         self.total = page.total
-        link = page.links.next
-        if link is None:
+        if self._next is None:  # closed while this page was on its way
+            return page
+        try:
+            self._next = self._pages.after(number, page)
+        except DecodeError as exc:
             self._next = None
-        else:
-            following = rebase_link(link, self._base)
-            if self._repeats(following):
-                # Yield this page, then refuse to loop: the listing cannot be trusted to end.
-                self._broken = DecodeError(
-                    "the next page link repeats a page already fetched", snippet=link
-                )
-            self._next = following
+            self._broken = exc
         return page
 
     async def aclose(self) -> None:
@@ -190,10 +168,11 @@ class _Source(Generic[T]):
         key: Callable[[T], Hashable],
     ) -> None:
         self.walk: _Walk[T] | ConcurrentWalk[T]
+        pages = ListingPages(first, base)
         if concurrency == 1:
-            self.walk = _Walk(fetch, first, base)
+            self.walk = _Walk(fetch, pages)
         else:
-            self.walk = ConcurrentWalk(fetch, first, base, concurrency)
+            self.walk = ConcurrentWalk(fetch, pages, concurrency)
         self.drift = _Drift(key, concurrency + 1)
 
     async def next_page(self) -> Page[T] | None:
@@ -257,10 +236,12 @@ class Paginator(_Iterating[T]):
     """An async iterator over every item of a listing, fetching page after page.
 
     ``async for project in client.projects.iter_all(): ...`` streams every project; use
-    :meth:`pages` to get whole pages instead. A page that fails raises: the iteration never
-    ends early with a silently short list. With ``concurrency=N`` (at most
-    :data:`MAX_CONCURRENCY`) the first page is fetched, then pages 2..last with up to N
-    requests in flight; items still come in page order. Use ``async with`` (or
+    :meth:`pages` to get whole pages instead. A page that fails raises (the next call fetches
+    it again): the iteration never ends early with a silently short list. The walk follows
+    ``next`` links only within its own collection and one page at a time, else it raises
+    :class:`~aiodo_projects.DecodeError`. With ``concurrency=N`` (at most
+    :data:`MAX_CONCURRENCY`) the first page is fetched, then up to N pages ahead of the
+    reader; it yields exactly the pages a sequential walk would, in order. Use ``async with`` (or
     :meth:`aclose`) to stop such an iteration early and be sure nothing is left running::
 
         async with client.projects.iter_all(concurrency=8) as projects:

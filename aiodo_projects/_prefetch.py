@@ -1,12 +1,13 @@
-"""Concurrent page fetch: the first page, then pages 2..last with at most N in flight (no HTTP).
+"""Concurrent page fetch: the first page, then up to N pages ahead of the reader (no HTTP).
 
 Why not one :class:`asyncio.TaskGroup` around the whole walk: an iterator hands control back to
 its caller between items, and a task group spanning those yields would cancel the *caller's*
 unrelated awaits when a page fails, and could not be left open across them safely. So the
 window keeps the task group's rules by hand, inside each ``__anext__``:
 
-- a page that fails cancels every sibling still in flight, and its error (not an
-  ``ExceptionGroup``) is raised to the consumer once they have all finished;
+- a page that fails cancels the fetches after it; the pages before it are still yielded,
+  then its error (not an ``ExceptionGroup``) is raised once nothing is left in flight, and
+  the walk stays at that page;
 - cancelling the consumer while it waits cancels the window too;
 - new fetches start only inside ``next_page()``: when the consumer takes page ``k``, page
   ``k + N`` is scheduled. Memory is therefore about N pages, and a window nobody reads from
@@ -22,7 +23,6 @@ import asyncio
 import collections
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from aiodo_projects._links import PageUrls, page_number, rebase_link
 from aiodo_projects.errors import DecodeError
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from yarl import URL
 
+    from aiodo_projects._links import ListingPages
     from aiodo_projects.models import Page
 
 __all__ = ["TASK_PREFIX", "ConcurrentWalk"]
@@ -54,57 +55,77 @@ def _retrieve(task: asyncio.Task[object]) -> None:
 
 
 class ConcurrentWalk(Generic[T]):
-    """Yield the pages of a listing in order while fetching up to ``concurrency`` ahead."""
+    """Yield the pages of a listing in order while fetching up to ``concurrency`` ahead.
+
+    Pages ``position .. position + len(tasks) - 1`` are in flight, in order. Each page is
+    checked by :class:`ListingPages` when the reader takes it, exactly as a sequential walk
+    would check it, so both yield the same pages: the walk ends at the first page that
+    names no next page (fetches beyond it are cancelled), and fetching ahead never goes
+    further than the pages ``meta.total`` implies or one past the last page known to link on.
+    A failed page leaves the walk at that page, so the next call fetches it again.
+    """
 
     def __init__(
         self,
         fetch: Callable[[URL], Awaitable[Page[T]]],
-        first: URL,
-        base: URL,
+        pages: ListingPages,
         concurrency: int,
     ) -> None:
         self._fetch = fetch
-        self._first: URL | None = first
-        self._base = base
+        self._pages = pages
         self._concurrency = concurrency
         self._tasks: collections.deque[asyncio.Task[Page[T]]] = collections.deque()
-        self._urls: PageUrls | None = None
-        self._page_size = 0
-        self._next_number = 2
-        self._last = 1
-        self._failure: BaseException | None = None
-        self._closed = False
+        self._position: int | None = pages.first  # the page the reader gets next
+        self._last = pages.first  # fetch ahead up to here
+        self._stalled = False  # a page ahead failed: start nothing more
+        self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
 
     async def next_page(self) -> Page[T] | None:
         """Return the next page in order, or ``None`` after the last."""
-        if self._failure is not None:
-            await self.aclose()
-            raise self._failure
-        if self._first is not None:
-            first, self._first = self._first, None
-            page = await self._fetch(first)
-            self._plan(page)
-            return self._took(page)
-        if not self._tasks:
+        if self._broken is not None:
+            raise self._broken
+        number = self._position
+        if number is None:
             return None
+        if self._tasks:
+            page = await self._take_head()
+        else:  # the first page, or the one that failed last time: no task needed
+            page = await self._fetch(self._pages.url(number))
+        self.pages_fetched += 1
+        self.total = page.total
+        if self._position is None:  # closed while this page was on its way: start nothing
+            return page
+        try:
+            following = self._pages.after(number, page)
+        except DecodeError as exc:
+            self._broken = exc
+            following = None
+        self._position = following
+        if following is None:
+            await self.aclose()  # whatever is in flight lies past the end
+        else:
+            planned = self._pages.planned_last(page.total)
+            self._last = max(self._last, planned, following)
+            self._fill()
+        return page
+
+    async def _take_head(self) -> Page[T]:
         head = self._tasks[0]
         if not head.done():
             await self._wait(head)
         self._tasks.popleft()
-        if self._failure is None:
-            if head.cancelled():
-                msg = "a page fetch was cancelled outside the iterator"
-                self._failure = RuntimeError(msg)
-            else:
-                self._failure = head.exception()
-        if self._failure is not None:
-            await self.aclose()
-            raise self._failure
-        page = head.result()
-        self._extend(page)
-        return self._took(page)
+        failure: BaseException | None
+        if head.cancelled():
+            failure = RuntimeError("a page fetch was cancelled outside the iterator")
+        else:
+            failure = head.exception()
+        if failure is not None:
+            await self._cancel_in_flight()  # the walk stays at this page, to be fetched again
+            self._stalled = False
+            raise failure
+        return head.result()
 
     async def _wait(self, head: asyncio.Task[Page[T]]) -> None:
         """Wait for ``head`` to finish, whatever its outcome (read from it afterwards)."""
@@ -114,73 +135,55 @@ class ConcurrentWalk(Generic[T]):
             if _being_cancelled():  # the reader was cancelled (head with it): stop all
                 await self.aclose()
                 raise
-            # else the window cancelled head itself, after a sibling failed
+            # else head was cancelled from elsewhere: the caller reports it
         except Exception:  # noqa: BLE001, S110 -- the caller reads the outcome from head
             pass
 
-    def _took(self, page: Page[T]) -> Page[T]:
-        self.pages_fetched += 1
-        self.total = page.total
-        self._fill()
-        return page
-
-    def _plan(self, first: Page[T]) -> None:
-        """Work out pages 2..last from the first page's links (or its ``meta.total``)."""
-        if first.links.next is None:
-            return
-        following = rebase_link(first.links.next, self._base)
-        if page_number(following) != 2:  # noqa: PLR2004 -- not a numbered listing we can plan
-            msg = "the next page link does not name page 2"
-            raise DecodeError(msg, snippet=first.links.next[:120])
-        self._urls = PageUrls(following)
-        self._page_size = max(1, len(first.items))
-        last = None
-        if first.links.last is not None:
-            last = page_number(rebase_link(first.links.last, self._base))
-        self._last = max(2, last if last is not None else self._pages_for(first.total))
-
-    def _pages_for(self, total: int) -> int:
-        return -(-total // self._page_size)
-
-    def _extend(self, page: Page[T]) -> None:
-        """Fetch further pages when the listing grew while it was being walked."""
-        if self._urls is not None:
-            self._last = max(self._last, self._pages_for(page.total))
-
     def _fill(self) -> None:
-        urls = self._urls
-        if urls is None or self._closed:
+        if self._position is None or self._stalled:
             return
-        while len(self._tasks) < self._concurrency and self._next_number <= self._last:
+        number = self._position + len(self._tasks)
+        while len(self._tasks) < self._concurrency and number <= self._last:
             task = asyncio.get_running_loop().create_task(
-                _fetch_one(self._fetch, urls(self._next_number)),
-                name=f"{TASK_PREFIX}{self._next_number}",
+                _fetch_one(self._fetch, self._pages.url(number)),
+                name=f"{TASK_PREFIX}{number}",
             )
             task.add_done_callback(self._finished)
             self._tasks.append(task)
-            self._next_number += 1
+            number += 1
 
     def _finished(self, task: asyncio.Task[Page[T]]) -> None:
-        if task.cancelled() or self._failure is not None:
+        """Cancel the fetches after a page that failed: the walk cannot get past it."""
+        if task.cancelled() or task.exception() is None or task not in self._tasks:
             return
-        error = task.exception()
-        if error is not None:
-            self._failure = error
-            self.abandon()
+        self._stalled = True
+        later = False
+        for other in self._tasks:
+            if later:
+                other.cancel()
+            later = later or other is task
 
-    def abandon(self) -> None:
-        """Cancel every fetch in flight without waiting (safe from a finalizer)."""
-        self._closed = True
-        for task in self._tasks:
+    def _cancel_all(self) -> list[asyncio.Task[Page[T]]]:
+        tasks, self._tasks = list(self._tasks), collections.deque()
+        for task in tasks:
             if task.done():
                 _retrieve(task)
             elif not task.get_loop().is_closed():
                 task.cancel()
                 task.add_done_callback(_retrieve)
+        return tasks
 
-    async def aclose(self) -> None:
-        """Cancel every fetch in flight and wait until they have all finished."""
-        self.abandon()
-        tasks, self._tasks = list(self._tasks), collections.deque()
+    async def _cancel_in_flight(self) -> None:
+        tasks = self._cancel_all()
         if tasks:
             await asyncio.wait(tasks)
+
+    def abandon(self) -> None:
+        """Stop: cancel every fetch in flight without waiting (safe from a finalizer)."""
+        self._position = None
+        self._cancel_all()
+
+    async def aclose(self) -> None:
+        """Stop: cancel every fetch in flight and wait until they have all finished."""
+        self._position = None
+        await self._cancel_in_flight()

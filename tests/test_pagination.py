@@ -6,52 +6,46 @@ import pytest
 from yarl import URL
 
 import aiodo_projects as do
-from aiodo_projects._pagination import Paginator, rebase_link
+from aiodo_projects._links import ListingPages
+from aiodo_projects._pagination import Paginator
 
 BASE = URL("https://api.digitalocean.com")
+FIRST = BASE / "v2" / "items" % {"page": 1}
 
 
 @pytest.mark.parametrize(
-    ("link", "expected"),
+    "link",
     [
-        (
-            "https://api.digitalocean.com/v2/projects?page=2&per_page=20",
-            "https://api.digitalocean.com/v2/projects?page=2&per_page=20",
-        ),
-        (
-            "https://evil.example/v2/projects?page=2",
-            "https://api.digitalocean.com/v2/projects?page=2",
-        ),
-        (
-            "http://127.0.0.1:9/v2/projects/default/resources?page=3",
-            "https://api.digitalocean.com/v2/projects/default/resources?page=3",
-        ),
-        ("/v2/projects?page=4", "https://api.digitalocean.com/v2/projects?page=4"),
-        (
-            "https://user:pw@evil.example:444/v2/projects?page=5#frag",
-            "https://api.digitalocean.com/v2/projects?page=5",
-        ),
-        (
-            "https://x/v2/projects?page=2&name=a%20b%2Fc",
-            "https://api.digitalocean.com/v2/projects?page=2&name=a%20b/c",
-        ),
+        "https://api.digitalocean.com/v2/projects?page=2&per_page=20",
+        "https://evil.example/v2/projects?page=2",
+        "http://127.0.0.1:9/v2/projects?page=2&per_page=999",
+        "/v2/projects?page=2",
+        "https://user:pw@evil.example:444/v2/projects?page=2#frag",
+        "https://x/v2/projects?name=a%20b%2Fc&page=2",
     ],
 )
-def test_rebase_link_keeps_path_and_query_on_base_origin(link: str, expected: str) -> None:
-    assert str(rebase_link(link, BASE)) == expected
+def test_listing_pages_request_every_page_on_base_with_the_first_query(link: str) -> None:
+    pages = ListingPages(BASE / "v2" / "projects" % {"page": 1, "per_page": 20}, BASE)
+    page = do.Page(items=(1, 2), total=9, links=do.PageLinks(next=link))
+    assert pages.after(1, page) == 2
+    assert str(pages.url(2)) == "https://api.digitalocean.com/v2/projects?page=2&per_page=20"
 
 
-def test_rebase_link_keeps_base_port_and_scheme() -> None:
+def test_listing_pages_keep_base_port_and_scheme() -> None:
     base = URL("http://127.0.0.1:8080/")
-    assert str(rebase_link("https://other:1/v2/projects?page=2", base)) == (
-        "http://127.0.0.1:8080/v2/projects?page=2"
+    pages = ListingPages(base / "v2" / "projects" % {"page": 1}, base)
+    page = do.Page(
+        items=(1,), total=2, links=do.PageLinks(next="https://other:1/v2/projects?page=2")
     )
+    assert pages.after(1, page) == 2
+    assert str(pages.url(2)) == "http://127.0.0.1:8080/v2/projects?page=2"
 
 
 @pytest.mark.parametrize("link", ["page=2", "", "mailto:someone", "https://[::1"])
-def test_rebase_link_rejects_links_without_a_path(link: str) -> None:
+def test_listing_pages_reject_links_without_the_collection_path(link: str) -> None:
+    pages = ListingPages(FIRST, BASE)
     with pytest.raises(do.DecodeError):
-        rebase_link(link, BASE)
+        pages.after(1, do.Page(items=(1,), total=2, links=do.PageLinks(next=link)))
 
 
 def _pages(count: int, per_page: int) -> dict[str, do.Page[int]]:
@@ -74,9 +68,6 @@ class StubFetch:
     async def __call__(self, url: URL) -> do.Page[int]:
         self.calls.append(str(url))
         return self.pages[str(url)]
-
-
-FIRST = BASE / "v2" / "items" % {"page": 1}
 
 
 async def test_paginator_yields_every_item_in_order() -> None:
@@ -123,11 +114,19 @@ async def test_paginator_resumes_where_a_broken_loop_left_off() -> None:
     assert [item async for item in paginator] == []  # the end stays the end
 
 
-async def test_paginator_follows_next_past_an_empty_page() -> None:
+@pytest.mark.parametrize("concurrency", [1, 3])
+async def test_paginator_empty_page_that_links_on_raises(concurrency: int) -> None:
+    # An empty page cannot be followed by more items of an offset-numbered listing: going on
+    # would skip or repeat items silently.
     pages = _pages(3, 2)
     url = "https://api.digitalocean.com/v2/items?page=2"
-    pages[url] = do.Page(items=(), total=4, links=pages[url].links)
-    assert [item async for item in Paginator(StubFetch(pages), FIRST, BASE)] == [0, 1, 4, 5]
+    pages[url] = do.Page(items=(), total=6, links=pages[url].links)
+    fetch = StubFetch(pages)
+    seen: list[int] = []
+    with pytest.raises(do.DecodeError, match="page 2 is empty"):
+        async for item in Paginator(fetch, FIRST, BASE, concurrency=concurrency):
+            seen.append(item)
+    assert seen == [0, 1]
 
 
 async def test_paginator_repeating_next_link_raises() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from yarl import URL
@@ -15,6 +16,9 @@ __all__ = ["ListingPages", "PageUrls"]
 
 _SNIPPET = 120
 _MAX_DIGITS = 18  # far past any real listing, and short of int()'s limit on digit strings
+# DigitalOcean's page links for the default project's resources name the project by its id
+# (the OpenAPI example for /v2/projects/default/resources links to /v2/projects/<uuid>/...).
+_PROJECT_ID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class PageUrls:
@@ -56,7 +60,8 @@ class ListingPages:
 
     A page's ``next`` link only says that another page follows. It is trusted when it names
     this listing's collection path (with or without ``base``'s path prefix, since a proxy may
-    or may not rewrite it) and exactly the page after: a link to another path, one that
+    or may not rewrite it; a ``default`` segment may be named by a project id instead) and
+    exactly the page after: a link to another path, one that
     repeats, skips or names no page, is a :class:`DecodeError`, and so is a page whose size
     breaks the offsets (an empty page that links on, a page shorter or longer than the first).
     Pages must be given to :meth:`after` in order, one walk per instance.
@@ -115,13 +120,26 @@ class ListingPages:
             raise DecodeError(msg, snippet=link[:_SNIPPET])
         return following
 
+    def _in_collection(self, raw_path: str) -> bool:
+        if raw_path in self._paths:
+            return True
+        theirs = raw_path.split("/")
+        return any(
+            len(ours) == len(theirs)
+            and all(
+                a == b or (a == "default" and _PROJECT_ID.fullmatch(b) is not None)
+                for a, b in zip(ours, theirs, strict=True)
+            )
+            for ours in (path.split("/") for path in self._paths)
+        )
+
     def _link_number(self, link: str) -> int:
         snippet = link[:_SNIPPET]
         try:
             url = URL(link)
         except (TypeError, ValueError) as exc:
             raise DecodeError("a page link is not a URL", snippet=snippet) from exc
-        if url.raw_path not in self._paths:
+        if not self._in_collection(url.raw_path):
             raise DecodeError("a page link leads out of the listing's collection", snippet=snippet)
         number = _page_number(url.query.getall("page", []))
         if number is None:

@@ -48,6 +48,43 @@ def test_listing_pages_reject_links_without_the_collection_path(link: str) -> No
         pages.after(1, do.Page(items=(1,), total=2, links=do.PageLinks(next=link)))
 
 
+DEFAULT_RESOURCES = BASE / "v2" / "projects" / "default" / "resources" % {"page": 1}
+PROJECT_ID = "4e1bfbc3-dc3e-41f2-a18f-1b4d7ba71679"
+
+
+def test_listing_pages_of_the_default_project_accept_links_naming_its_id() -> None:
+    # DigitalOcean's own example links the default project's resources by the project's id.
+    pages = ListingPages(DEFAULT_RESOURCES, BASE)
+    link = f"https://api.digitalocean.com/v2/projects/{PROJECT_ID}/resources?page=2"
+    page = do.Page(items=(1,), total=3, links=do.PageLinks(next=link))
+    assert pages.after(1, page) == 2
+    assert str(pages.url(2)) == "https://api.digitalocean.com/v2/projects/default/resources?page=2"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v2/projects/not-a-uuid/resources",
+        f"/v2/projects/{PROJECT_ID}/droplets",
+        f"/v2/{PROJECT_ID}/default/resources",
+        f"/v2/projects/{PROJECT_ID}/resources/extra",
+    ],
+)
+def test_listing_pages_of_the_default_project_refuse_other_paths(path: str) -> None:
+    pages = ListingPages(DEFAULT_RESOURCES, BASE)
+    link = f"https://api.digitalocean.com{path}?page=2"
+    with pytest.raises(do.DecodeError, match="out of the listing"):
+        pages.after(1, do.Page(items=(1,), total=3, links=do.PageLinks(next=link)))
+
+
+def test_listing_pages_of_one_project_refuse_links_to_another_id() -> None:
+    pages = ListingPages(BASE / "v2" / "projects" / PROJECT_ID / "resources" % {"page": 1}, BASE)
+    other = "5f2c0cd4-ed4f-42f3-b29e-2c5e8b182780"
+    link = f"https://api.digitalocean.com/v2/projects/{other}/resources?page=2"
+    with pytest.raises(do.DecodeError, match="out of the listing"):
+        pages.after(1, do.Page(items=(1,), total=3, links=do.PageLinks(next=link)))
+
+
 def _pages(count: int, per_page: int) -> dict[str, do.Page[int]]:
     pages: dict[str, do.Page[int]] = {}
     for number in range(1, count + 1):

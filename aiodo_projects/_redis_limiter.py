@@ -138,7 +138,10 @@ class RedisLimiter:
         share = max(1, limit // (workers or 1))
         self._local = TokenBucketLimiter(limit=share, window=window, hourly=hourly)
         self._local_returns: deque[float] = deque()  # monotonic times, see _absorb
-        self._ids = (f"{uuid.uuid4().hex[:12]}:{n}" for n in itertools.count())
+        self._recent: deque[float] = deque(maxlen=limit)  # ends of Redis leases, see _seed
+        self._seeded = False
+        prefix = uuid.uuid4().hex[:12]  # this limiter's own lease and ticket ids
+        self._ids = (f"{prefix}:{n}" for n in itertools.count())
         self._leases: deque[object] = deque()  # oldest first: lease ids, _LOCAL or _OPEN
         self._waiting: set[str] = set()
         self._wakeup = asyncio.Event()
@@ -219,8 +222,23 @@ class RedisLimiter:
         if self._policy == "open":
             self._leases.append(_OPEN)
             return
+        if not self._seeded:
+            self._seeded = True
+            await self._seed()
         await self._local.acquire(max_wait)
         self._leases.append(_LOCAL)
+
+    async def _seed(self) -> None:
+        """Spend in the local share the slots this process used within the last window.
+
+        Redis may be gone with the log that counted them; without this each process would
+        add a whole fresh share on top of a window the server already counted.
+        """
+        cutoff = time.monotonic() - self._window
+        used = sum(1 for end in self._recent if end > cutoff)
+        for _ in range(min(used, self._local.settings[0])):
+            await self._local.acquire(math.inf)
+            self._local.release(answered=False)  # back one window from now: conservative
 
     def release(
         self, *, answered: bool, rate_limit: RateLimit | None = None, reset_in: float = 0.0
@@ -239,6 +257,7 @@ class RedisLimiter:
             hourly: list[str | int] = ["", "0", 0]
         else:
             hourly = [rate_limit.remaining, repr(rate_limit.reset.timestamp()), _us(reset_in)]
+        self._recent.append(time.monotonic())
         self._spawn(self._release(str(lease), int(answered), *hourly))
 
     async def _release(self, *args: str | int) -> None:
@@ -270,6 +289,7 @@ class RedisLimiter:
             return _DOWN
         if breaker.succeeded():
             logger.warning("the shared rate limiter reaches Redis again")
+            self._seeded = False
             self._spawn(self._absorb())
         return reply
 

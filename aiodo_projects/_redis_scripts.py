@@ -202,9 +202,9 @@ return 1
 PAUSE = (
     _PRELUDE
     + """
-local until = now + tonumber(ARGV[6])
+local paused = now + tonumber(ARGV[6])
 local known = tonumber(redis.call('HGET', state, 'paused_until')) or 0
-if until > known then redis.call('HSET', state, 'paused_until', exact(until)) end
+if paused > known then redis.call('HSET', state, 'paused_until', exact(paused)) end
 expire_all()
 return 1
 """

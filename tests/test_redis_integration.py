@@ -107,8 +107,8 @@ async def start(processes: list[asyncio.subprocess.Process], seconds: float) -> 
     return start_at
 
 
-async def outcome(process: asyncio.subprocess.Process, timeout: float) -> dict[str, int]:
-    stdout, _ = await asyncio.wait_for(process.communicate(), timeout)
+async def outcome(process: asyncio.subprocess.Process, within: float) -> dict[str, int]:
+    stdout, _ = await asyncio.wait_for(process.communicate(), within)
     assert process.returncode == 0
     result: dict[str, int] = json.loads(stdout)
     return result
@@ -116,7 +116,7 @@ async def outcome(process: asyncio.subprocess.Process, timeout: float) -> dict[s
 
 def worst_window(requests: list[RecordedRequest], window: float) -> int:
     """The most admitted arrivals in any ``window`` seconds, as the fake counts them."""
-    times = sorted(r.time for r in requests if r.status != 429)  # noqa: PLR2004
+    times = sorted(r.time for r in requests if r.status != 429)
     worst = start = 0
     for end, arrived in enumerate(times):
         while times[start] <= arrived - window:

@@ -92,7 +92,7 @@ class RedisLimiter:
         failures: int = 3,
         cooldown: float = 5.0,
         poll_interval: float = 0.02,
-        max_connections: int = 16,
+        max_connections: int = 64,
     ) -> None:
         if failure_policy not in _POLICIES:
             raise ValidationError(f"failure_policy must be one of {_POLICIES}")

@@ -21,6 +21,12 @@ import aiodo_projects as do
 from aiodo_projects.redis import RedisLimiter
 
 
+def report(value: object) -> None:
+    """Write one line to the test (standard output is the channel, not a log)."""
+    sys.stdout.write((value if isinstance(value, str) else json.dumps(value)) + "\n")
+    sys.stdout.flush()
+
+
 async def calls(config: dict[str, Any], limiter: RedisLimiter) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     async with do.Client(
@@ -50,6 +56,7 @@ async def hold(config: dict[str, Any], limiter: RedisLimiter) -> None:
         await client.projects.get_default()  # an answer ends the hourly budget's probe
     for _ in range(config["hold"]):
         await limiter.acquire(30.0)
+    report({"holding": [str(lease) for lease in limiter._leases]})
     await asyncio.sleep(3600)  # the heartbeat keeps the leases alive until the kill
 
 
@@ -67,10 +74,11 @@ async def main(config: dict[str, Any]) -> None:
         if config["mode"] == "hold":
             await hold(config, limiter)
         else:
-            pass
+            report(await calls(config, limiter))
 
 
 if __name__ == "__main__":
     settings = json.loads(sys.argv[1])
+    report("ready")  # imported: the test then sends the start and stop times
     settings.update(json.loads(sys.stdin.readline()))
     asyncio.run(main(settings))

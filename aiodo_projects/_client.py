@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import Iterable
 from ssl import SSLContext
@@ -29,10 +31,10 @@ from aiodo_projects._validation import (
     check_token,
     is_loopback,
 )
-from aiodo_projects.errors import ValidationError
+from aiodo_projects.errors import ClientClosedError, ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncGenerator, Callable
 
     from yarl import URL
 
@@ -117,6 +119,27 @@ def _trace_configs(trace_configs: object) -> list[aiohttp.TraceConfig]:
                 f"trace_configs must hold aiohttp.TraceConfig objects, not {type(trace).__name__}"
             )
     return traces
+
+
+async def _closed_with_its_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    """Wait, suspended, until the event loop shuts its async generators down; then close."""
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    """Have the running loop close ``session`` when it shuts down, if nobody did before.
+
+    asyncio offers no callback on a loop's end, but ``asyncio.run`` (and any runner) closes the
+    async generators still suspended in the loop before closing it: a generator started here,
+    in the running loop, and suspended at its ``yield`` is one of those.
+    """
+    watcher = _closed_with_its_loop(session)
+    with contextlib.suppress(StopIteration):  # it stops at its yield, known to the loop
+        watcher.asend(None).send(None)
+    return watcher
 
 
 def _borrowed_session(
@@ -209,6 +232,8 @@ class Client(AsyncClosing):
         traces = _trace_configs(trace_configs)
         self._borrowed = _borrowed_session(session, traces)
         self._owned: aiohttp.ClientSession | None = None
+        self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._watcher: AsyncGenerator[None] | None = None
         self._trace_configs = traces
         self._closed = False
         self._api = APISession(
@@ -257,18 +282,40 @@ class Client(AsyncClosing):
         return self._closed
 
     def _http(self) -> aiohttp.ClientSession:
+        """Return the session for the next attempt, in the running event loop."""
         if self._closed:
-            msg = "this Client is closed"
-            raise RuntimeError(msg)
-        if self._borrowed is not None:
-            return self._borrowed
-        if self._owned is None:
-            self._owned = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+            raise ClientClosedError(
+                "this Client is closed (aclose() was called, or its async with block ended), so"
+                " it sends nothing more: create a new Client"
+            )
+        borrowed = self._borrowed
+        if borrowed is not None:
+            if borrowed.closed:
+                raise ClientClosedError(
+                    "the aiohttp session this Client borrows (session=...) is closed, so the"
+                    " Client sends nothing more"
+                )
+            return borrowed
+        loop = asyncio.get_running_loop()
+        if self._owned is None or self._owned_loop is not loop:
+            # A session belongs to the loop it was made in (each asyncio.run() has its own):
+            # one made in an earlier loop was closed as that loop ended, or will be when it
+            # does (its watcher, dropped here, is finalized in that loop).
+            session = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+            self._owned, self._owned_loop = session, loop
+            self._watcher = _close_with_loop(session)
         return self._owned
 
     async def aclose(self) -> None:
-        """Close the session the client created (a borrowed session stays open)."""
+        """Close the session the client created (a borrowed session stays open).
+
+        Calls still running then end with :class:`ClientClosedError`, or with
+        :class:`AmbiguousWriteError` for a write that may have been processed.
+        """
         self._closed = True
         owned, self._owned = self._owned, None
-        if owned is not None:
-            await owned.close()
+        watcher, self._watcher = self._watcher, None
+        if owned is None or self._owned_loop is not asyncio.get_running_loop():
+            return  # nothing made, or made in another loop, which closes it as it ends
+        if watcher is not None:
+            await watcher.aclose()  # closes the session

@@ -113,7 +113,7 @@ async def test_client_creates_its_session_lazily_and_closes_it(fake: FakeDigital
     await client.aclose()
     assert session.closed
     assert client.is_closed
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(do.ClientClosedError, match="closed"):
         await client.projects.get_default()
     await client.aclose()
 

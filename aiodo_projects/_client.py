@@ -68,13 +68,7 @@ def _retry_policy(max_retries: object, policy: object) -> RetryPolicy:
         )
     if max_retries is None:
         return policy
-    max_retries = check_count("max_retries", max_retries, least=0)
-    if max_retries == policy.max_retries:
-        return policy
-    try:
-        return attrs.evolve(policy, max_retries=max_retries)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    return attrs.evolve(policy, max_retries=check_count("max_retries", max_retries, least=0))
 
 
 def _limiter(
@@ -89,7 +83,7 @@ def _limiter(
     if choice == "auto":
         # DigitalOcean's limits do not apply to a loopback server (the embedded fake, a local
         # mock), which is the only kind plain http may reach: there the limiter is opt-in.
-        choice = not is_loopback(base_url.host)
+        choice = not is_loopback(base_url.host or "")
     if choice is None or choice is False:
         return None
     if choice is True:
@@ -313,9 +307,8 @@ class Client(AsyncClosing):
         :class:`AmbiguousWriteError` for a write that may have been processed.
         """
         self._closed = True
-        owned, self._owned = self._owned, None
+        self._owned = None
         watcher, self._watcher = self._watcher, None
-        if owned is None or self._owned_loop is not asyncio.get_running_loop():
-            return  # nothing made, or made in another loop, which closes it as it ends
-        if watcher is not None:
+        # A session made in another loop is closed by that loop as it ends.
+        if watcher is not None and self._owned_loop is asyncio.get_running_loop():
             await watcher.aclose()  # closes the session

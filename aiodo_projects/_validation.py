@@ -64,9 +64,9 @@ def check_seconds(name: str, value: object, *, zero: bool = False, infinite: boo
         raise ValidationError(f"{name} must be a number of seconds, not {_shown(value)}")
     seconds = float(value)  # type: ignore[arg-type]
     if seconds < 0 or (seconds == 0 and not zero) or (math.isinf(seconds) and not infinite):
-        bound = ">= 0" if zero else "> 0"
-        kind = "number" if infinite else "finite number"
-        raise ValidationError(f"{name} must be a {kind} of seconds {bound}, not {value!r}")
+        kind = "a number of seconds >= 0" if zero else "a positive number of seconds"
+        finite = "" if infinite else " (finite)"
+        raise ValidationError(f"{name} must be {kind}{finite}, not {value!r}")
     return seconds
 
 
@@ -83,10 +83,8 @@ def check_callable(name: str, value: object) -> None:
         raise ValidationError(f"{name} must be a callable or None, not {_shown(value)}")
 
 
-def is_loopback(host: str | None) -> bool:
+def is_loopback(host: str) -> bool:
     """Whether ``host`` is ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
-    if host is None:
-        return False
     if host.lower() == "localhost":
         return True
     try:

@@ -262,3 +262,12 @@ def test_buckets_report_is_replaced_once_its_reset_has_passed() -> None:
     b.take()
     b.done(11.0, answered=True, remaining=8, reset_epoch=EPOCH + 5, reset_in=0.0)
     assert b.remaining == 8
+
+
+def test_buckets_negative_remaining_is_ignored() -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=7, reset_epoch=EPOCH, reset_in=10.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=-1, reset_epoch=EPOCH + 1, reset_in=11.0)
+    assert b.remaining == 7

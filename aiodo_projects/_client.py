@@ -166,7 +166,13 @@ class Client(AsyncClosing):
     share your own ``aiohttp.ClientSession`` (it is never closed by the client); otherwise one
     is created on first use, inside the running event loop, with ``trace_configs`` if given.
     ``timeout`` bounds each whole call in seconds: rate-limiter waits, attempts and backoff
-    together. ``ssl`` takes an ``ssl.SSLContext`` (for a private CA).
+    together. ``ssl`` takes an ``ssl.SSLContext`` (for a private CA). Every argument is checked
+    here: a bad one raises :class:`ValidationError` naming it. ``base_url`` is an origin only
+    (no path: page links name paths from the origin).
+
+    Once closed, a call raises :class:`ClientClosedError`. The session the client creates
+    belongs to the running event loop and is closed when that loop ends, even without
+    :meth:`aclose`; a later loop (another ``asyncio.run()``) gets a session of its own.
 
     Reliability (see the README's "Rate limits and retries"):
 

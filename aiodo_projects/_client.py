@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
+import asyncio
+import contextlib
 import os
+from collections.abc import Iterable
+from ssl import SSLContext
 from typing import TYPE_CHECKING, Literal
 
 import aiohttp
 import attrs
-from yarl import URL
 
 from aiodo_projects._closing import AsyncClosing
 from aiodo_projects._limiter import (
@@ -21,11 +23,20 @@ from aiodo_projects._projects import Projects
 from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT
 from aiodo_projects._retry import RetryPolicy
 from aiodo_projects._session import APISession
-from aiodo_projects.errors import ValidationError
+from aiodo_projects._validation import (
+    check_base_url,
+    check_callable,
+    check_count,
+    check_seconds,
+    check_token,
+    is_loopback,
+)
+from aiodo_projects.errors import ClientClosedError, ValidationError
 
 if TYPE_CHECKING:
-    import ssl
-    from collections.abc import Callable, Sequence
+    from collections.abc import AsyncGenerator, Callable
+
+    from yarl import URL
 
     from aiodo_projects._ratelimit import RateLimit
     from aiodo_projects._retry import RetryEvent, WaitEvent
@@ -37,39 +48,27 @@ TOKEN_ENV = "DIGITALOCEAN_TOKEN"  # noqa: S105 -- the variable's name, not a sec
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
-def _is_loopback(host: str | None) -> bool:
-    if host is None:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_base_url(base_url: str | URL) -> URL:
-    url = URL(base_url)
-    if not url.is_absolute() or url.scheme not in {"http", "https"}:
-        raise ValidationError(f"base_url must be an absolute https URL, not {str(base_url)!r}")
-    if url.scheme == "http" and not _is_loopback(url.host):
+def _token(token: object) -> str:
+    if token is not None:
+        return check_token(token, "token")
+    from_env = os.environ.get(TOKEN_ENV)
+    if from_env is None or not from_env.strip():
         raise ValidationError(
-            "base_url must use https; plain http is allowed only for loopback hosts "
-            f"(127.0.0.0/8, ::1, localhost), not {url.host!r}"
+            f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
         )
-    if url.query_string or url.fragment:
-        raise ValidationError("base_url must not carry a query or a fragment")
-    return url
+    return check_token(from_env, f"the {TOKEN_ENV} environment variable")
 
 
-def _retry_policy(max_retries: int | None, policy: RetryPolicy | None) -> RetryPolicy:
-    policy = policy or RetryPolicy()
-    if max_retries is None or max_retries == policy.max_retries:
+def _retry_policy(max_retries: object, policy: object) -> RetryPolicy:
+    if policy is None:
+        policy = RetryPolicy()
+    elif not isinstance(policy, RetryPolicy):
+        raise ValidationError(
+            f"retry_policy must be a RetryPolicy or None, not {type(policy).__name__}"
+        )
+    if max_retries is None:
         return policy
-    try:
-        return attrs.evolve(policy, max_retries=max_retries)
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from None
+    return attrs.evolve(policy, max_retries=check_count("max_retries", max_retries, least=0))
 
 
 def _limiter(
@@ -84,7 +83,7 @@ def _limiter(
     if choice == "auto":
         # DigitalOcean's limits do not apply to a loopback server (the embedded fake, a local
         # mock), which is the only kind plain http may reach: there the limiter is opt-in.
-        choice = not _is_loopback(base_url.host)
+        choice = not is_loopback(base_url.host or "")
     if choice is None or choice is False:
         return None
     if choice is True:
@@ -102,6 +101,59 @@ def _limiter(
     return choice
 
 
+def _trace_configs(trace_configs: object) -> list[aiohttp.TraceConfig]:
+    if trace_configs is None:
+        return []
+    if isinstance(trace_configs, str | bytes) or not isinstance(trace_configs, Iterable):
+        raise ValidationError("trace_configs must be a list of aiohttp.TraceConfig or None")
+    traces = list(trace_configs)
+    for trace in traces:
+        if not isinstance(trace, aiohttp.TraceConfig):
+            raise ValidationError(
+                f"trace_configs must hold aiohttp.TraceConfig objects, not {type(trace).__name__}"
+            )
+    return traces
+
+
+async def _closed_with_its_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    """Wait, suspended, until the event loop shuts its async generators down; then close."""
+    try:
+        yield
+    finally:
+        await session.close()
+
+
+def _close_with_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    """Have the running loop close ``session`` when it shuts down, if nobody did before.
+
+    asyncio offers no callback on a loop's end, but ``asyncio.run`` (and any runner) closes the
+    async generators still suspended in the loop before closing it: a generator started here,
+    in the running loop, and suspended at its ``yield`` is one of those.
+    """
+    watcher = _closed_with_its_loop(session)
+    with contextlib.suppress(StopIteration):  # it stops at its yield, known to the loop
+        watcher.asend(None).send(None)
+    return watcher
+
+
+def _borrowed_session(
+    session: object, traces: list[aiohttp.TraceConfig]
+) -> aiohttp.ClientSession | None:
+    if session is None:
+        return None
+    if not isinstance(session, aiohttp.ClientSession):
+        name = type(session).__name__
+        raise ValidationError(f"session must be an aiohttp.ClientSession or None, not {name}")
+    if session.closed:
+        raise ValidationError("session is closed: pass an open aiohttp.ClientSession")
+    if traces:
+        raise ValidationError(
+            "trace_configs apply to the session the client creates; add them to your own"
+            " session instead"
+        )
+    return session
+
+
 class Client(AsyncClosing):
     """An async client for the DigitalOcean Projects API.
 
@@ -114,7 +166,13 @@ class Client(AsyncClosing):
     share your own ``aiohttp.ClientSession`` (it is never closed by the client); otherwise one
     is created on first use, inside the running event loop, with ``trace_configs`` if given.
     ``timeout`` bounds each whole call in seconds: rate-limiter waits, attempts and backoff
-    together. ``ssl`` takes an ``ssl.SSLContext`` (for a private CA).
+    together. ``ssl`` takes an ``ssl.SSLContext`` (for a private CA). Every argument is checked
+    here: a bad one raises :class:`ValidationError` naming it. ``base_url`` is an origin only
+    (no path: page links name paths from the origin).
+
+    Once closed, a call raises :class:`ClientClosedError`. The session the client creates
+    belongs to the running event loop and is closed when that loop ends, even without
+    :meth:`aclose`; a later loop (another ``asyncio.run()``) gets a session of its own.
 
     Reliability (see the README's "Rate limits and retries"):
 
@@ -139,7 +197,7 @@ class Client(AsyncClosing):
         base_url: str | URL = DEFAULT_BASE_URL,
         session: aiohttp.ClientSession | None = None,
         timeout: float = 30.0,
-        ssl: ssl.SSLContext | None = None,
+        ssl: SSLContext | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_retries: int | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -150,39 +208,41 @@ class Client(AsyncClosing):
         max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
         on_retry: Callable[[RetryEvent], object] | None = None,
         on_wait: Callable[[WaitEvent], object] | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] | None = None,
+        trace_configs: Iterable[aiohttp.TraceConfig] | None = None,
     ) -> None:
-        token = token if token is not None else os.environ.get(TOKEN_ENV)
-        if not token or not token.strip():
+        token = _token(token)
+        self._base_url = check_base_url(base_url)
+        timeout = check_seconds("timeout", timeout)
+        if ssl is not None and not isinstance(ssl, SSLContext):
             raise ValidationError(
-                f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
+                f"ssl must be an ssl.SSLContext or None, not {ssl!r}; TLS is always verified"
+                " (for a private CA, pass a context that trusts it)"
             )
-        if any(ch in token for ch in "\r\n\0"):
-            raise ValidationError("the API token contains a control character")
-        if not timeout > 0:
-            raise ValidationError(f"timeout must be a positive number of seconds, not {timeout!r}")
-        if max_body_size < 1:
-            raise ValidationError("max_body_size must be at least 1 byte")
-        if not max_rate_limit_wait >= 0:
-            raise ValidationError("max_rate_limit_wait must be a number of seconds >= 0")
-        if session is not None and trace_configs:
-            raise ValidationError(
-                "trace_configs apply to the session the client creates; add them to your own"
-                " session instead"
-            )
-        self._base_url = _check_base_url(base_url)
-        self._borrowed = session
+        max_body_size = check_count("max_body_size", max_body_size, least=1)
+        policy = _retry_policy(max_retries, retry_policy)
+        burst_limit = check_count("burst_limit", burst_limit, least=1)
+        burst_window = check_seconds("burst_window", burst_window)
+        if type(hourly_limit) is not bool:
+            raise ValidationError(f"hourly_limit must be True or False, not {hourly_limit!r}")
+        max_rate_limit_wait = check_seconds(
+            "max_rate_limit_wait", max_rate_limit_wait, zero=True, infinite=True
+        )
+        check_callable("on_retry", on_retry)
+        check_callable("on_wait", on_wait)
+        traces = _trace_configs(trace_configs)
+        self._borrowed = _borrowed_session(session, traces)
         self._owned: aiohttp.ClientSession | None = None
-        self._trace_configs = list(trace_configs or ())
+        self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._watcher: AsyncGenerator[None] | None = None
+        self._trace_configs = traces
         self._closed = False
-        token = token.strip()
         self._api = APISession(
             token=token,
             get_http=self._http,
             timeout=timeout,
             ssl_context=ssl,
             max_body_size=max_body_size,
-            retry_policy=_retry_policy(max_retries, retry_policy),
+            retry_policy=policy,
             limiter=_limiter(
                 self._base_url,
                 token,
@@ -222,18 +282,39 @@ class Client(AsyncClosing):
         return self._closed
 
     def _http(self) -> aiohttp.ClientSession:
+        """Return the session for the next attempt, in the running event loop."""
         if self._closed:
-            msg = "this Client is closed"
-            raise RuntimeError(msg)
-        if self._borrowed is not None:
-            return self._borrowed
-        if self._owned is None:
-            self._owned = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+            raise ClientClosedError(
+                "this Client is closed (aclose() was called, or its async with block ended), so"
+                " it sends nothing more: create a new Client"
+            )
+        borrowed = self._borrowed
+        if borrowed is not None:
+            if borrowed.closed:
+                raise ClientClosedError(
+                    "the aiohttp session this Client borrows (session=...) is closed, so the"
+                    " Client sends nothing more"
+                )
+            return borrowed
+        loop = asyncio.get_running_loop()
+        if self._owned is None or self._owned_loop is not loop:
+            # A session belongs to the loop it was made in (each asyncio.run() has its own):
+            # one made in an earlier loop was closed as that loop ended, or will be when it
+            # does (its watcher, dropped here, is finalized in that loop).
+            session = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+            self._owned, self._owned_loop = session, loop
+            self._watcher = _close_with_loop(session)
         return self._owned
 
     async def aclose(self) -> None:
-        """Close the session the client created (a borrowed session stays open)."""
+        """Close the session the client created (a borrowed session stays open).
+
+        Calls still running then end with :class:`ClientClosedError`, or with
+        :class:`AmbiguousWriteError` for a write that may have been processed.
+        """
         self._closed = True
-        owned, self._owned = self._owned, None
-        if owned is not None:
-            await owned.close()
+        self._owned = None
+        watcher, self._watcher = self._watcher, None
+        # A session made in another loop is closed by that loop as it ends.
+        if watcher is not None and self._owned_loop is asyncio.get_running_loop():
+            await watcher.aclose()  # closes the session

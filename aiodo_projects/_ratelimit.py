@@ -12,9 +12,14 @@ import attrs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["Buckets", "RateLimit", "RateLimitParser"]
+__all__ = ["HOURLY_WINDOW", "Buckets", "RateLimit", "RateLimitParser"]
 
 _RESOLUTION = 1e-6  # seconds
+# DigitalOcean counts each request for an hour, so a ratelimit-reset is never more than an
+# hour ahead of the server's clock (give or take the rounding of two whole-second headers,
+# Date and ratelimit-reset): a later one is not believed.
+HOURLY_WINDOW = 3600.0
+_LONGEST_RESET = HOURLY_WINDOW + 2.0
 
 
 @attrs.frozen
@@ -32,7 +37,11 @@ class RateLimit:
 
     @classmethod
     def from_headers(cls, headers: Mapping[str, str]) -> RateLimit | None:
-        """Parse the ``ratelimit-*`` headers, or return ``None`` when any is absent or garbled."""
+        """Parse the ``ratelimit-*`` headers, or return ``None`` when any is absent or garbled.
+
+        Garbled includes figures that cannot both be true: a ``limit`` under 1, or a
+        ``remaining`` below 0 or above ``limit``.
+        """
         get = headers.get
         return _parse(get(_LIMIT), get(_REMAINING), get(_RESET), None, None)
 
@@ -58,7 +67,7 @@ def _parse(
             reset = datetime.fromtimestamp(float(reset_text), tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
-    if limit < 0 or remaining < 0:
+    if limit < 1 or not 0 <= remaining <= limit:
         return None
     return RateLimit(limit=limit, remaining=remaining, reset=reset)
 
@@ -105,13 +114,19 @@ class Buckets:
     ever counted in any trailing window. (Counting from the send instead would let network
     jitter put ``limit + 1`` arrivals in one window.)
 
-    *Hourly*: the budget the server reports. ``remaining`` is the lowest ``ratelimit-remaining``
-    of the newest reports (a report is newer when its ``ratelimit-reset`` is later, or equal
-    with a lower ``remaining``); sends in flight count against it. When it is spent, sends
-    wait until ``ratelimit-reset`` (``reset_in`` seconds by the server's own clock), when at
-    least one counted request expires. Before the first answer only one send at a time goes
-    out, to learn the budget without spending it blindly; while no answer has carried the
-    headers, the hourly bucket holds nothing back.
+    *Hourly*: the budget the server reports; sends in flight count against it. A report
+    replaces the one believed when it is newer (a later ``ratelimit-reset``), lower (a smaller
+    ``ratelimit-remaining``: answers to concurrent requests arrive in any order, and the lower
+    figure is the safe one), or when the believed report's reset has passed (it no longer
+    describes the present). When the budget is spent, sends wait until ``ratelimit-reset``
+    (``reset_in`` seconds by the server's own clock), when at least one counted request
+    expires. Before the first answer only one send at a time goes out, to learn the budget
+    without spending it blindly; while no answer has carried the headers, the hourly bucket
+    holds nothing back.
+
+    A report cannot hold sends back for longer than DigitalOcean's hourly window: a reset
+    further ahead is taken as one window ahead, and such a report is believed only until
+    any other report arrives, so one hostile or broken answer cannot stop the token for good.
 
     *Pause*: after a 429 nobody sends until the pause ends.
     """
@@ -214,8 +229,8 @@ class Buckets:
 
         ``remaining`` and ``reset_epoch`` are the ``ratelimit-remaining`` and
         ``ratelimit-reset`` of the answer, ``reset_in`` the seconds until that reset by the
-        server's own clock. An answer without them still counted against the server's
-        budget, so a known budget goes down by one.
+        server's own clock (at most about :data:`HOURLY_WINDOW` is believed). An answer without
+        them still counted against the server's budget, so a known budget goes down by one.
         """
         if self.in_flight > 0:
             self.in_flight -= 1
@@ -223,17 +238,23 @@ class Buckets:
         if not answered:
             return  # nothing learned; while probing, the next send probes
         self.probing = False
+        known = self._remaining
         if remaining is None:
-            if self._remaining is not None:
-                self._remaining = max(0, self._remaining - 1)
+            if known is not None:
+                self._remaining = max(0, known - 1)
             return
-        if reset_epoch > self._reset_epoch or (
-            reset_epoch == self._reset_epoch
-            and (self._remaining is None or remaining < self._remaining)
-        ):
+        if remaining < 0:
+            return  # not a budget: the report is ignored
+        if not 0.0 <= reset_in <= _LONGEST_RESET:  # NaN included
+            # Counted from the server's own clock, a reset beyond one window is impossible.
+            # Believe it for one window at most, and only until another report comes.
+            reset_in = HOURLY_WINDOW if not reset_in < 0.0 else 0.0
+            reset_epoch = -math.inf
+        expired = self._reset_at is None or now >= self._reset_at
+        if known is None or expired or remaining < known or reset_epoch > self._reset_epoch:
             self._remaining = remaining
             self._reset_epoch = reset_epoch
-            self._reset_at = now + max(0.0, reset_in)
+            self._reset_at = now + reset_in
 
     def pause(self, now: float, seconds: float) -> None:
         """Hold every send for ``seconds`` from ``now`` (a pause never shortens another)."""

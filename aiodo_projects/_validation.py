@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 import uuid
 from collections.abc import Iterable
 from typing import Any
+
+from yarl import URL
 
 from aiodo_projects.errors import ValidationError
 from aiodo_projects.models import Environment
 
 __all__ = [
     "FIELDS",
+    "check_base_url",
+    "check_callable",
+    "check_count",
     "check_page",
     "check_project_fields",
     "check_project_id",
+    "check_seconds",
+    "check_token",
     "check_urns",
+    "is_loopback",
 ]
 
 FIELDS = ("name", "description", "purpose", "environment", "is_default")
@@ -25,6 +35,99 @@ MAX_PER_PAGE = 200
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 # https://docs.digitalocean.com/reference/api/api-reference/#tag/Project-Resources : do:<type>:<id>
 _URN = re.compile(r"do:[a-z][a-z0-9_]*:\S+")
+
+
+# -- Client options ---------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[!-~]+")  # visible ASCII: what an Authorization header can carry as is
+_UNSAFE_IN_URL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def check_token(token: object, source: str) -> str:
+    """Return the API token with surrounding whitespace removed; ``source`` names its origin."""
+    if not isinstance(token, str):
+        raise ValidationError(f"{source} must be a string, not {type(token).__name__}")
+    token = token.strip()
+    if not token:
+        raise ValidationError(f"{source} is empty")
+    if not _TOKEN.fullmatch(token):
+        # Never show the token, not even a part of it.
+        raise ValidationError(
+            f"{source} contains a space, a control character or a non-ASCII character"
+        )
+    return token
+
+
+def check_seconds(name: str, value: object, *, zero: bool = False, infinite: bool = False) -> float:
+    """Return ``value`` as seconds: a number (not a bool), positive, or >= 0 with ``zero``."""
+    if type(value) not in {int, float} or math.isnan(value):  # type: ignore[arg-type]
+        raise ValidationError(f"{name} must be a number of seconds, not {_shown(value)}")
+    seconds = float(value)  # type: ignore[arg-type]
+    if seconds < 0 or (seconds == 0 and not zero) or (math.isinf(seconds) and not infinite):
+        kind = "a number of seconds >= 0" if zero else "a positive number of seconds"
+        finite = "" if infinite else " (finite)"
+        raise ValidationError(f"{name} must be {kind}{finite}, not {value!r}")
+    return seconds
+
+
+def check_count(name: str, value: object, *, least: int) -> int:
+    """Return ``value`` if it is an int (not a bool) of at least ``least``."""
+    if type(value) is not int or value < least:
+        raise ValidationError(f"{name} must be an integer of at least {least}, not {_shown(value)}")
+    return value
+
+
+def check_callable(name: str, value: object) -> None:
+    """Check that ``value`` is ``None`` or can be called."""
+    if value is not None and not callable(value):
+        raise ValidationError(f"{name} must be a callable or None, not {_shown(value)}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is ``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: object) -> URL:
+    """Return ``base_url`` as a URL: an https origin (http for loopback), nothing more.
+
+    A path is refused: requests go to ``/v2/...`` on the origin, and the API's page links name
+    paths from the origin too, so a prefix would hold for the first page only.
+    """
+    if not isinstance(base_url, str | URL):
+        raise ValidationError(f"base_url must be a string or a yarl.URL, not {_shown(base_url)}")
+    text = str(base_url)
+    if _UNSAFE_IN_URL.search(text):
+        raise ValidationError(f"base_url contains a space or a control character: {_shown(text)}")
+    try:
+        url = URL(base_url)
+        port = url.explicit_port
+    except ValueError as exc:
+        raise ValidationError(f"base_url is not a valid URL ({exc}): {_shown(text)}") from None
+    if not url.is_absolute() or url.scheme not in {"http", "https"} or not url.host:
+        raise ValidationError(f"base_url must be an absolute https URL, not {_shown(text)}")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise ValidationError(
+            "base_url must use https; plain http is allowed only for loopback hosts "
+            f"(127.0.0.0/8, ::1, localhost), not {url.host!r}"
+        )
+    if url.user is not None or url.password is not None:
+        raise ValidationError("base_url must not carry a user name or password")
+    if port == 0:
+        raise ValidationError("base_url's port must be from 1 to 65535")
+    if url.query_string or url.fragment:
+        raise ValidationError("base_url must not carry a query or a fragment")
+    if url.raw_path not in {"", "/"}:
+        raise ValidationError(
+            "base_url must be an origin such as https://api.digitalocean.com, without a path"
+            f" (not {url.raw_path!r}): requests and page links go to /v2/ on it"
+        )
+    return url
 
 
 def check_project_id(project_id: object) -> str:

@@ -4,6 +4,7 @@
 
     DigitalOceanError
     ├── ValidationError (also ValueError)      bad input, nothing was sent
+    ├── ClientClosedError (also RuntimeError)  the Client (or its borrowed session) is closed
     ├── APIConnectionError                     no HTTP response; __cause__ is the aiohttp error
     │   └── APITimeoutError                    the call's deadline passed
     ├── APIStatusError                         .status .error_id .message .request_id .rate_limit
@@ -45,6 +46,7 @@ __all__ = [
     "AmbiguousWriteError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConflictError",
     "DecodeError",
     "DigitalOceanError",
@@ -79,6 +81,10 @@ class DigitalOceanError(Exception):
 
 class ValidationError(DigitalOceanError, ValueError):
     """An argument is invalid; nothing was sent."""
+
+
+class ClientClosedError(DigitalOceanError, RuntimeError):
+    """The Client was closed (or the session it borrows was), so the call sent nothing more."""
 
 
 class APIConnectionError(DigitalOceanError):

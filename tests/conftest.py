@@ -11,6 +11,7 @@ import pytest
 from aioresponses import aioresponses
 
 import aiodo_projects as do
+from aiodo_projects import _limiter
 from aiodo_projects.testing import FakeDigitalOcean
 
 if TYPE_CHECKING:
@@ -72,3 +73,16 @@ def mocked() -> Iterator[aioresponses]:
     """aioresponses with the aiohttp 3.14 shim; loopback passes through to real servers."""
     with _Mocked(passthrough=["http://127.0.0.1"]) as mocker:
         yield mocker
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_limiter_from_an_earlier_test() -> None:
+    """Start every test with an empty registry of shared limiters.
+
+    The registry keys on the API origin, and a fake listens on a port the system picks: a later
+    test's fake can get the port of an earlier one whose limiter is still alive (clients sit in
+    reference cycles until the garbage collector runs), and would inherit that test's budget,
+    pause and reports.
+    """
+    with _limiter._REGISTRY_LOCK:
+        _limiter._REGISTRY.clear()

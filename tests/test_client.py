@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 import pytest
+from yarl import URL
 
 import aiodo_projects as do
 from tests.conftest import TOKEN
@@ -46,18 +47,35 @@ def test_client_rejects_token_with_control_characters() -> None:
         "api.digitalocean.com",
         "https://api.digitalocean.com?x=1",
         "https://api.digitalocean.com#f",
+        # A path prefix held for the first page only (page links name paths from the origin).
+        "https://proxy.internal/do/",
+        "https://api.digitalocean.com/v2",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "https://api.digitalocean.com\r\nX-Evil: 1",
+        "https://api.digitalocean.com\n",
+        "https://api digitalocean.com",
+        "https://user:pass@api.digitalocean.com",
+        "https://user@api.digitalocean.com",
+        "https://",
+        "https:///v2",
+        "http://[::1",
+        URL("ftp://127.0.0.1"),
+        123,
+        b"https://api.digitalocean.com",
+        None,
     ],
 )
-def test_client_refuses_unsafe_base_urls(base_url: str) -> None:
+def test_client_refuses_unsafe_base_urls(base_url: object) -> None:
     with pytest.raises(do.ValidationError, match="base_url"):
-        do.Client(token=TOKEN, base_url=base_url)
+        do.Client(token=TOKEN, base_url=base_url)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
     "base_url",
     [
         "https://api.digitalocean.com",
-        "https://proxy.internal/do/",
+        "https://api.digitalocean.com/",
         "http://127.0.0.1:8080",
         "http://127.5.6.7",
         "http://localhost:1",
@@ -66,14 +84,6 @@ def test_client_refuses_unsafe_base_urls(base_url: str) -> None:
 )
 def test_client_accepts_https_and_loopback_http(base_url: str) -> None:
     assert str(do.Client(token=TOKEN, base_url=base_url).base_url).startswith(base_url.rstrip("/"))
-
-
-@pytest.mark.parametrize(
-    ("option", "value"), [("timeout", 0), ("timeout", -1), ("max_body_size", 0)]
-)
-def test_client_rejects_bad_options(option: str, value: float) -> None:
-    with pytest.raises(do.ValidationError):
-        do.Client(token=TOKEN, **{option: value})  # type: ignore[arg-type]
 
 
 async def test_client_never_shows_the_token(
@@ -103,7 +113,7 @@ async def test_client_creates_its_session_lazily_and_closes_it(fake: FakeDigital
     await client.aclose()
     assert session.closed
     assert client.is_closed
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(do.ClientClosedError, match="closed"):
         await client.projects.get_default()
     await client.aclose()
 

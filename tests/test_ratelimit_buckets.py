@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiodo_projects._ratelimit import Buckets
+from aiodo_projects._ratelimit import HOURLY_WINDOW, Buckets
 
 EPOCH = 1_700_000_000.0
 
@@ -189,3 +189,85 @@ def test_buckets_never_more_than_limit_requests_in_any_window_of_arrivals(
         pending.append(now + latency)
         busy.append((now, now + latency + window))
         assert sum(1 for start, end in busy if start <= now < end - 1e-6) <= limit
+
+
+# -- what one report can impose ---------------------------------------------------------------
+
+HOSTILE_RESET = 10.0**9  # seconds ahead: no DigitalOcean reset is more than an hour ahead
+
+
+def test_buckets_reset_beyond_the_hour_holds_sends_for_one_hour_at_most() -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=0, reset_epoch=EPOCH + HOSTILE_RESET, reset_in=10.0**9)
+    assert b.blocking_wait(0.0) == HOURLY_WINDOW
+    assert b.delay(HOURLY_WINDOW - 1.0) == pytest.approx(1.0)
+    assert b.delay(HOURLY_WINDOW) == 0.0  # the clamp expired: one send may ask again
+    b.take()
+    # The server's true reset is earlier than the hostile one: it is believed all the same.
+    b.done(HOURLY_WINDOW, answered=True, remaining=4000, reset_epoch=EPOCH + 3000, reset_in=9.0)
+    assert b.remaining == 4000
+    assert b.delay(HOURLY_WINDOW) == 0.0
+
+
+@pytest.mark.parametrize("reset_in", [math.nan, math.inf, -5.0])
+def test_buckets_nonsense_reset_in_is_clamped_into_the_hour(reset_in: float) -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=0, reset_epoch=EPOCH, reset_in=reset_in)
+    assert 0.0 <= b.blocking_wait(0.0) <= HOURLY_WINDOW
+
+
+def test_buckets_reset_rounded_past_the_hour_is_still_believed() -> None:
+    """Date and ratelimit-reset are whole seconds: a fresh window can read as 3601 s."""
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=0, reset_epoch=EPOCH + 3601, reset_in=3601.0)
+    assert b.blocking_wait(0.0) == 3601.0
+    b.take()  # (in flight when the next, older report arrives)
+    b.done(0.0, answered=True, remaining=3, reset_epoch=EPOCH + 3000, reset_in=3000.0)
+    assert b.remaining == 0  # an older, higher report does not replace a plausible one
+
+
+def test_buckets_sane_report_after_a_hostile_one_frees_the_budget_at_once() -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=10, reset_epoch=EPOCH + 60, reset_in=60.0)
+    b.take()
+    b.take()  # two answers on their way; the first is hostile
+    b.done(0.1, answered=True, remaining=0, reset_epoch=EPOCH + HOSTILE_RESET, reset_in=10.0**9)
+    assert b.blocking_wait(0.1) == HOURLY_WINDOW
+    b.done(0.2, answered=True, remaining=9, reset_epoch=EPOCH + 60, reset_in=59.8)
+    assert b.remaining == 9
+    assert b.blocking_wait(0.2) == 0.0
+    assert b.delay(0.2) == 0.0
+
+
+def test_buckets_lower_report_with_an_earlier_reset_is_believed() -> None:
+    """A limiter that once heard of a later reset (another server on that origin, a server
+    whose clock moved back) still obeys a report that the budget is spent."""
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=4999, reset_epoch=EPOCH + 3600, reset_in=3600.0)
+    b.take()
+    b.done(1.0, answered=True, remaining=0, reset_epoch=EPOCH + 120, reset_in=119.0)
+    assert b.remaining == 0
+    assert b.blocking_wait(1.0) == pytest.approx(119.0)
+
+
+def test_buckets_report_is_replaced_once_its_reset_has_passed() -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=5, reset_epoch=EPOCH + 10, reset_in=10.0)
+    b.take()
+    b.done(11.0, answered=True, remaining=8, reset_epoch=EPOCH + 5, reset_in=0.0)
+    assert b.remaining == 8
+
+
+def test_buckets_negative_remaining_is_ignored() -> None:
+    b = Buckets(limit=100, window=1.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=7, reset_epoch=EPOCH, reset_in=10.0)
+    b.take()
+    b.done(0.0, answered=True, remaining=-1, reset_epoch=EPOCH + 1, reset_in=11.0)
+    assert b.remaining == 7

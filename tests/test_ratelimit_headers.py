@@ -30,6 +30,9 @@ def test_rate_limit_from_headers_reads_all_three() -> None:
         {"ratelimit-limit": "5000", "ratelimit-remaining": "1", "ratelimit-reset": "inf"},
         {"ratelimit-limit": "5000", "ratelimit-remaining": "1", "ratelimit-reset": "1e300"},
         {"ratelimit-limit": "5000", "ratelimit-remaining": "1", "ratelimit-reset": "soon"},
+        {"ratelimit-limit": "5000", "ratelimit-remaining": "5001", "ratelimit-reset": "1"},
+        {"ratelimit-limit": "0", "ratelimit-remaining": "0", "ratelimit-reset": "1"},
+        {"ratelimit-limit": "-5", "ratelimit-remaining": "0", "ratelimit-reset": "1"},
     ],
 )
 def test_rate_limit_from_headers_garbled_is_none(headers: dict[str, str]) -> None:

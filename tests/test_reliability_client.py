@@ -72,8 +72,8 @@ def test_client_settings_mismatch_for_one_token_is_refused() -> None:
     ("kwargs", "match"),
     [
         ({"max_retries": -1}, "max_retries"),
-        ({"burst_limit": 0}, "burst limit"),
-        ({"burst_window": 0.0}, "burst window"),
+        ({"burst_limit": 0}, "burst_limit"),
+        ({"burst_window": 0.0}, "burst_window"),
         ({"max_rate_limit_wait": -1.0}, "max_rate_limit_wait"),
         ({"rate_limiter": "yes"}, "rate_limiter must be"),
         ({"rate_limiter": object()}, "rate_limiter must be"),

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 import pytest
 
 import aiodo_projects as do
-from aiodo_projects.testing import FakeDigitalOcean, LimitConfig
+from aiodo_projects.testing import FakeDigitalOcean, LimitConfig, ScriptedResponse
 from tests.conftest import TOKEN
 
 
@@ -180,6 +180,81 @@ async def test_limiter_waits_through_an_hourly_reset_under_a_raised_ceiling() ->
             project = await client.projects.get_default()
     assert project.is_default
     assert count_429(fake) == 1  # the first request learned the budget the hard way
+
+
+async def test_limiter_inherited_from_a_server_with_a_later_reset_obeys_an_exhausted_budget() -> (
+    None
+):
+    """A limiter shared over one origin outlives its server: a new fake on the same port (as
+    when the system hands a test an earlier test's port) reports a spent budget whose reset is
+    earlier than the last one the limiter heard. The spent budget is obeyed all the same."""
+    async with FakeDigitalOcean(token=TOKEN, date_skew=300.0) as earlier:
+        port = int(earlier.base_url.rsplit(":", 1)[1])
+        kept = limited_client(earlier, limit=100, window=1.0)
+        async with kept:
+            await kept.projects.get_default()  # reset about an hour ahead, 300 s fast
+    async with FakeDigitalOcean(token=TOKEN, port=port, limits=LimitConfig(enforce=True)) as fake:
+        fake.set_remaining(0, reset_in=120.0)
+        async with limited_client(fake, limit=100, window=1.0) as client:
+            assert client.rate_limiter is kept.rate_limiter
+            with pytest.raises(do.RateLimitError):
+                await client.projects.get_default()
+            with pytest.raises(do.RateLimitError) as second:  # known: not even sent
+                await client.projects.get_default()
+    assert fake.received() == 1
+    assert second.value.retry_after == pytest.approx(120, abs=3)
+
+
+def hostile(reset_ahead: float) -> ScriptedResponse:
+    """A 404 whose headers say the hourly budget is spent until ``reset_ahead`` s from now."""
+    headers = {
+        "ratelimit-limit": "5000",
+        "ratelimit-remaining": "0",
+        "ratelimit-reset": str(int(time.time() + reset_ahead)),
+    }
+    body = {"id": "not_found", "message": "The resource you requested could not be found."}
+    return ScriptedResponse(404, json=body, headers=headers)
+
+
+async def test_limiter_hostile_reset_holds_every_client_for_an_hour_at_most() -> None:
+    async with FakeDigitalOcean(token=TOKEN) as fake:
+        fake.script("projects_get_default", hostile(10.0**9))
+        async with (
+            limited_client(fake, limit=100, window=60.0) as first,
+            limited_client(fake, limit=100, window=60.0) as second,
+        ):
+            with pytest.raises(do.NotFoundError):
+                await first.projects.get_default()
+            for client in (first, second):
+                with pytest.raises(do.RateLimitError) as refused:
+                    await client.projects.get_default()
+                assert refused.value.retry_after is not None
+                assert 3590 <= refused.value.retry_after <= 3600
+    assert fake.received() == 1
+
+
+async def test_limiter_recovers_when_the_hostile_reset_clamp_expires() -> None:
+    now = [0.0]
+    limiter = do.TokenBucketLimiter(limit=100, window=60.0, clock=lambda: now[0])
+    async with FakeDigitalOcean(token=TOKEN) as fake:
+        fake.script("projects_get_default", hostile(10.0**9))
+        async with (
+            do.Client(token=TOKEN, base_url=fake.base_url, rate_limiter=limiter) as first,
+            do.Client(token=TOKEN, base_url=fake.base_url, rate_limiter=limiter) as second,
+        ):
+            with pytest.raises(do.NotFoundError):
+                await first.projects.get_default()
+            now[0] = 3539.0  # 61 s left: over the 60 s this client waits
+            with pytest.raises(do.RateLimitError):
+                await second.projects.get_default()
+            now[0] = 3600.0  # an hour later the report no longer holds anyone back
+            assert (await second.projects.get_default()).is_default
+            # The sane answer was believed although its reset is far before the hostile one.
+            assert limiter.remaining is not None
+            assert limiter.remaining > 4000
+            projects = await asyncio.gather(*(first.projects.get_default() for _ in range(5)))
+    assert all(p.is_default for p in projects)
+    assert fake.received() == 1 + 1 + 5
 
 
 def main() -> None:

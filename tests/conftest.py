@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import pathlib
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
@@ -17,6 +18,12 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
 
 TOKEN = "dop_v1_test_token_0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_directory(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the audit's default database into the test's own directory, never the home's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture

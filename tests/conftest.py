@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import pathlib
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
@@ -15,6 +14,7 @@ import aiodo_projects as do
 from aiodo_projects.testing import FakeDigitalOcean
 
 if TYPE_CHECKING:
+    import pathlib
     from collections.abc import AsyncIterator, Iterator
 
 TOKEN = "dop_v1_test_token_0123456789abcdef"

@@ -222,7 +222,8 @@ def test_cli_audit_json_matches_the_fake_state(
     assert run.code == 0, run.err
     report = json.loads(run.out)
     # No progress drawing when stderr is not a terminal: only the estimate and the run's end.
-    assert "\r" not in run.err and "\x1b" not in run.err
+    assert "\r" not in run.err
+    assert "\x1b" not in run.err
     assert run.err.startswith("Estimate for default: 121 projects; about 122 requests;")
     assert run.err.endswith("aiodo-projects: Run 1: complete\n")
     assert report["schema_version"] == 2

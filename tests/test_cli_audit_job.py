@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from aiodo_projects.cli import main
 from tests.cli_support import TOKEN, fake_in_thread, run_main
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDigitalOcean]:
         yield server
 
 
-def _json(capsys: pytest.CaptureFixture[str], fake: FakeDigitalOcean, *argv: str) -> object:
+def _json(capsys: pytest.CaptureFixture[str], fake: FakeDigitalOcean, *argv: str) -> Any:
     run = run_main(capsys, fake, *argv, "-o", "json")
     assert run.code == 0, run.err
     return json.loads(run.out)
@@ -171,7 +172,6 @@ def test_cli_audit_several_accounts_from_token_env_get_a_section_each(
         monkeypatch.setenv("DO_TOKEN_PROD", TOKEN)
         monkeypatch.setenv("DO_TOKEN_STAGING", "second-token")
         argv = ["--base-url", fake.base_url, "audit", "--token-env", "DO_TOKEN_PROD"]
-        from aiodo_projects.cli import main
 
         code = main([*argv, "--token-env", "DO_TOKEN_STAGING", "-o", "json"])
     out = capsys.readouterr()

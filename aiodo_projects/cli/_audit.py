@@ -122,13 +122,20 @@ class AccountJob:
     filters: Filters
     concurrency: int
 
+    def __attrs_post_init__(self) -> None:
+        check_concurrency(self.concurrency)
+
+
+def check_concurrency(concurrency: int) -> None:
+    """Refuse a ``--concurrency`` outside 1 to :data:`MAX_CONCURRENCY`."""
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise do.ValidationError(
+            f"--concurrency must be from 1 to {MAX_CONCURRENCY}, not {concurrency}"
+        )
+
 
 async def audit_account(client: do.Client, job: AccountJob, progress: Progress) -> None:
     """Audit one account into the store, skipping what the run already finished."""
-    if not 1 <= job.concurrency <= MAX_CONCURRENCY:
-        raise do.ValidationError(
-            f"--concurrency must be from 1 to {MAX_CONCURRENCY}, not {job.concurrency}"
-        )
     store, run_id, account = job.store, job.run_id, job.account
     stored = (await store.inventory(run_id)).of(account)
     known = {entry.project.id for entry in stored}
@@ -136,7 +143,8 @@ async def audit_account(client: do.Client, job: AccountJob, progress: Progress) 
     run = await store.run(run_id)
     listed = run is not None and any(a.name == account and a.listed for a in run.accounts)
     kept = len(stored)
-    progress.start(done=kept - len(unfinished), total=kept if listed else None)
+    before = next((a.total for a in run.accounts if a.name == account), None) if run else None
+    progress.start(done=kept - len(unfinished), total=kept if listed else before)
     queue: asyncio.Queue[do.Project | None] = asyncio.Queue(job.concurrency * 4)
 
     async def produce() -> None:

@@ -19,7 +19,7 @@ import attrs
 
 import aiodo_projects as do
 from aiodo_projects.cli._accounts import Account, from_token_env, load_accounts
-from aiodo_projects.cli._audit import PER_PAGE, Filters
+from aiodo_projects.cli._audit import PER_PAGE, Filters, check_concurrency
 from aiodo_projects.cli._connect import DEFAULT_BASE_URL, DEMO_PROJECTS, resolve_token
 from aiodo_projects.cli._diff import diff_runs
 from aiodo_projects.cli._errors import EXIT_USAGE, TOKEN_HINT, CLIError
@@ -165,6 +165,7 @@ async def audit_run(args: Namespace) -> Output:
     """``audit``: estimate, then audit every account into the store and report the run."""
     if args.top < 0 or args.limit < 0:
         raise do.ValidationError("--top and --limit must be 0 or more")
+    check_concurrency(args.concurrency)
     pacing = _pacing(args)
     async with _accounts(args) as given, SQLiteStore(db_path(args)) as store:
         accounts = given

@@ -30,7 +30,13 @@ import aiodo_projects as do
 from aiodo_projects.cli._accounts import Account
 from aiodo_projects.cli._audit import AccountJob, Filters, audit_account
 from aiodo_projects.cli._connect import RequestCounter
-from aiodo_projects.cli._errors import EXIT_FAILURE, EXIT_INTERRUPTED, describe
+from aiodo_projects.cli._errors import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    describe,
+    expected,
+    first_error,
+)
 from aiodo_projects.cli._estimate import HOUR, Limits
 from aiodo_projects.cli._progress import AccountWatch, Screen
 from aiodo_projects.cli._store import AuditStore, RunStatus
@@ -167,24 +173,18 @@ async def run_job(
     errors: dict[str, str] = {}
     screen = Screen([o.watch for o in opened], sys.stderr, "Auditing projects")
 
-    async def one(entry: Opened) -> None:
-        job = AccountJob(store, run_id, entry.account.name, filters, concurrency)
-        try:
-            await audit_account(entry.client, job, entry.watch)
-        except Exception as exc:  # noqa: BLE001 - recorded on the account; the others go on
-            errors[entry.account.name] = describe(exc)[0]
-            entry.watch.finished_state = "failed"
-        else:
-            entry.watch.finished_state = "done"
-
     reason = None
+    failure: BaseException | None = None
     drawing = asyncio.create_task(screen.run())
     try:
         async with asyncio.timeout(pacing.max_duration), asyncio.TaskGroup() as tasks:
             for entry in opened:
-                tasks.create_task(one(entry))
+                job = AccountJob(store, run_id, entry.account.name, filters, concurrency)
+                tasks.create_task(_audit(entry, job, errors))
     except TimeoutError:
         reason = f"stopped after --max-duration {pacing.max_duration:g} s"
+    except BaseExceptionGroup as group:
+        failure = first_error(group)
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:
@@ -195,9 +195,24 @@ async def run_job(
         with contextlib.suppress(asyncio.CancelledError):
             await drawing
         screen.draw()
+    if failure is not None:
+        raise failure
     return await _record(
         store, run_id, opened, errors, reason=reason, seconds=time.perf_counter() - started
     )
+
+
+async def _audit(entry: Opened, job: AccountJob, errors: dict[str, str]) -> None:
+    """Audit one account; its expected failure is noted in ``errors`` and the others go on."""
+    try:
+        await audit_account(entry.client, job, entry.watch)
+    except Exception as exc:
+        if not expected(exc):
+            raise  # a bug, not the account's failure: shown as one, with -v its traceback
+        errors[entry.account.name] = describe(exc)[0]
+        entry.watch.finished_state = "failed"
+    else:
+        entry.watch.finished_state = "done"
 
 
 async def _record(

@@ -15,9 +15,16 @@ from aiodo_projects import _limiter
 from aiodo_projects.testing import FakeDigitalOcean
 
 if TYPE_CHECKING:
+    import pathlib
     from collections.abc import AsyncIterator, Iterator
 
 TOKEN = "dop_v1_test_token_0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _private_data_directory(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point the audit's default database into the test's own directory, never the home's."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
 
 @pytest.fixture

@@ -12,14 +12,22 @@ import aiohttp
 import pytest
 
 import aiodo_projects as do
-from aiodo_projects.cli._audit import ProjectAudit, audit_project, gather
+from aiodo_projects.cli._audit import (
+    AccountJob,
+    Filters,
+    ProjectAudit,
+    audit_account,
+    audit_project,
+)
 from aiodo_projects.cli._output import RenderOptions
 from aiodo_projects.cli._report import AuditReport
+from aiodo_projects.cli._sqlite_store import SQLiteStore
 from tests.cli_support import TOKEN, fake_in_thread, run_main
 from tests.conftest import TOKEN as FAKE_TOKEN
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
 
     from aiodo_projects.testing import FakeDigitalOcean
 
@@ -28,6 +36,10 @@ class _Silent:
     def __init__(self) -> None:
         self.totals: list[int | None] = []
         self.done = 0
+
+    def start(self, *, done: int, total: int | None) -> None:
+        self.done = done
+        self.totals.append(total)
 
     def set_total(self, total: int | None) -> None:
         self.totals.append(total)
@@ -140,8 +152,25 @@ async def _client_counting_concurrency(
     return session, do.Client(token=FAKE_TOKEN, base_url=fake.base_url, session=session)
 
 
+async def gather(
+    client: do.Client, *, concurrency: int, progress: _Silent, path: Path
+) -> list[ProjectAudit]:
+    """Audit one account into a new store and return what it stored, in listing order."""
+    async with SQLiteStore(path / "audit.sqlite3") as store:
+        run_id = await store.start_run(accounts=["a"], options={})
+        job = AccountJob(store, run_id, "a", Filters(), concurrency)
+        await audit_account(client, job, progress)
+        inventory = await store.inventory(run_id)
+    return [
+        ProjectAudit(project=s.project, vanished=True)
+        if s.vanished
+        else audit_project(s.project, s.resources)
+        for s in inventory.projects
+    ]
+
+
 async def test_audit_gather_fetches_resources_concurrently_within_the_bound(
-    fake: FakeDigitalOcean,
+    fake: FakeDigitalOcean, tmp_path: Path
 ) -> None:
     fake.seed(projects=40, resources_per_project=1)
     fake.latency = 0.01
@@ -149,30 +178,30 @@ async def test_audit_gather_fetches_resources_concurrently_within_the_bound(
     session, client = await _client_counting_concurrency(fake, peak)
     progress = _Silent()
     async with session, client:
-        audits = await gather(client, concurrency=4, progress=progress)
+        audits = await gather(client, concurrency=4, progress=progress, path=tmp_path)
     assert [a.project.id for a in audits] == list(fake.projects)  # listing order
     assert sum(a.resources for a in audits) == 40
     assert progress.done == 41
-    assert progress.totals[0] == 41
+    assert progress.totals[:2] == [None, 41]  # unknown before the first page
     assert 2 <= peak[0] <= 4 + 1  # the workers, plus the listing running alongside them
     assert fake.received("projects_list_resources") == 41
 
 
 async def test_audit_gather_raises_the_failure_itself_not_a_group(
-    fake: FakeDigitalOcean, client: do.Client
+    fake: FakeDigitalOcean, client: do.Client, tmp_path: Path
 ) -> None:
     fake.seed(projects=10)
     fake.script("projects_list_resources", 200, 200, 403)
     with pytest.raises(do.PermissionDeniedError):
-        await gather(client, concurrency=3, progress=_Silent())
+        await gather(client, concurrency=3, progress=_Silent(), path=tmp_path)
 
 
 async def test_audit_gather_notes_a_project_deleted_while_it_ran(
-    fake: FakeDigitalOcean, client: do.Client
+    fake: FakeDigitalOcean, client: do.Client, tmp_path: Path
 ) -> None:
     fake.seed(projects=2)
     fake.script("projects_list_resources", 404)
-    audits = await gather(client, concurrency=1, progress=_Silent())
+    audits = await gather(client, concurrency=1, progress=_Silent(), path=tmp_path)
     assert [a.vanished for a in audits] == [True, False, False]
 
 
@@ -191,8 +220,16 @@ def test_cli_audit_json_matches_the_fake_state(
 ) -> None:
     run = run_main(capsys, demo, "audit", "-o", "json")
     assert run.code == 0, run.err
-    assert run.err == ""  # no progress bar when stderr is not a terminal
     report = json.loads(run.out)
+    # No progress drawing when stderr is not a terminal: only the estimate and the run's end.
+    assert "\r" not in run.err
+    assert "\x1b" not in run.err
+    assert run.err.startswith("Estimate for default: 121 projects; about 122 requests;")
+    assert run.err.endswith("aiodo-projects: Run 1: complete\n")
+    assert report["schema_version"] == 2
+    assert report["run"]["status"] == "complete"
+    assert datetime.fromisoformat(report["generated_at"]).tzinfo is not None
+    assert [a["account"] for a in report["accounts"]] == ["default"]
     resources = {pid: demo.resources_of(pid) for pid in demo.projects}
     assert report["projects"] == len(demo.projects) == 121
     assert report["resources"] == sum(len(r) for r in resources.values())
@@ -239,7 +276,8 @@ def test_cli_audit_plain_text_shows_every_section(
     ):
         assert any(line.startswith(heading) for line in lines), heading
     assert lines[2].startswith(f"Default project: Default ({demo.default_project_id})")
-    assert lines[-1].startswith(f"{demo.received()} requests in ")
+    assert lines[-2].startswith(f"{demo.received()} requests in ")
+    assert lines[-1] == "Run 1: complete"
     assert TOKEN not in run.out
 
 

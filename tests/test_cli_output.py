@@ -1,4 +1,4 @@
-"""Output: doctl's columns, plain text, CSV, JSON, rich tables on terminals, the progress bar."""
+"""Output: doctl's columns, plain text, CSV, JSON, rich tables on terminals."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 import aiodo_projects as do
-from aiodo_projects.cli import _output, _progress
+from aiodo_projects.cli import _output
 from aiodo_projects.cli._columns import (
     PROJECT_COLUMNS,
     PROJECT_TABLE_DEFAULT,
@@ -165,37 +165,6 @@ def test_output_plain_on_a_terminal_without_rich(monkeypatch: pytest.MonkeyPatch
     text = render(_projects(), RenderOptions(), Terminal())
     assert "┏" not in text
     assert text.startswith("ID ")
-
-
-def test_progress_is_silent_when_stderr_is_not_a_terminal() -> None:
-    stream = io.StringIO()
-    with _progress.progress_bar("Auditing", stream) as progress:
-        progress.set_total(3)
-        progress.advance()
-    assert stream.getvalue() == ""
-
-
-def test_progress_without_rich_is_one_rewritten_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_progress, "rich_available", lambda: False)
-    stream = Terminal()
-    with _progress.progress_bar("Auditing", stream) as progress:
-        progress.set_total(2)
-        progress.advance()
-        progress.advance()
-    assert stream.getvalue().startswith("\rAuditing: 0/2")
-    assert stream.getvalue().endswith("\rAuditing: 2/2\n")
-
-
-def test_progress_with_rich_draws_a_bar(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COLUMNS", "80")
-    stream = Terminal()
-    with _progress.progress_bar("Auditing projects", stream) as progress:
-        progress.set_total(4)
-        for _ in range(4):
-            progress.advance()
-    assert "Auditing projects" in stream.getvalue()
-    assert "4/4" in stream.getvalue()
-    assert "━" in stream.getvalue()
 
 
 def _modules_after(statement: str) -> list[str]:

@@ -75,7 +75,7 @@ class Terminal:
         return True
 
 
-def test_terminal_fake_audit_screen_shows_the_progress_bar_and_the_report() -> None:
+def test_terminal_fake_audit_screen_shows_the_progress_and_the_report() -> None:
     with fake_in_thread(lambda f: f.seed_demo(projects=300), latency=0.01) as fake:
         terminal = Terminal(
             "--base-url", fake.base_url, "--token", TOKEN, "audit", rows=150, columns=120
@@ -84,20 +84,21 @@ def test_terminal_fake_audit_screen_shows_the_progress_bar_and_the_report() -> N
         midway: list[str] = []
         while terminal.pump():
             assert time.monotonic() < deadline, terminal.text()
-            top = terminal.lines()[0]
-            counted = re.search(r" (\d+)/301 ", top)
+            counted = re.search(r"^default: (\d+)/301 ", terminal.lines()[2])
             if not midway and counted and 0 < int(counted.group(1)) < 301:
                 midway = terminal.lines()
     assert terminal.child.exitstatus == 0, terminal.text()
-    # While it ran, the bar was drawn and counting, and nothing else was on the screen.
-    assert midway, "the progress bar was never seen before the end"
-    assert midway[0].startswith("Auditing projects ━")
-    assert not any(line.strip() for line in midway[1:])
+    # While it ran: the estimate, then a line per account, counting; nothing else on the screen.
+    assert midway, "the progress was never seen before the end"
+    assert midway[0].startswith("Estimate for default: 301 projects; about 303 requests;")
+    assert midway[1] == "Auditing projects"
+    assert re.match(r"default: \d+/301  \d+%  [\d.]+/s  ETA ", midway[2]), midway[2]
+    assert not any(line.strip() for line in midway[3:])
     lines = terminal.lines()
-    assert lines[0].startswith("Auditing projects ━")
-    assert "301/301" in lines[0]
-    assert lines[1].startswith("Audit of 301 projects and ")
-    assert lines[2].startswith("Resources by type: ")
+    assert lines[2].startswith("default: 301/301  100%  ")
+    assert lines[2].endswith("done")
+    assert lines[3].startswith("Audit of 301 projects and ")
+    assert lines[4].startswith("Resources by type: ")
     screen = terminal.text()
     assert any(line.startswith("Default project: Default (") for line in lines)
     assert "┃ Environment ┃ Projects ┃ Resources ┃" in screen
@@ -105,19 +106,19 @@ def test_terminal_fake_audit_screen_shows_the_progress_bar_and_the_report() -> N
     assert any(line.startswith("Resources not ok (") for line in lines)
     assert any(line.startswith("Largest projects (top 5)") for line in lines)
     assert any(" requests in " in line and "rate limit: " in line for line in lines)
+    assert "Run 1: complete" in screen
     assert "Traceback" not in screen
     assert TOKEN not in screen
 
 
-def test_terminal_audit_draws_a_rich_progress_bar_on_stderr() -> None:
+def test_terminal_audit_draws_its_progress_on_stderr() -> None:
     child = _spawn("--fake", "audit")
     child.expect("Auditing projects")
     child.expect(pexpect.EOF)
     child.close()
     drawn = _visible(child.before)
     assert child.exitstatus == 0
-    assert "━" in drawn
-    assert "301/301" in drawn
+    assert "fake-1: 301/301  100%" in drawn
     assert "┏" in drawn  # tables, not plain text, on a terminal
 
 
@@ -158,14 +159,17 @@ def test_terminal_ctrl_c_during_audit_exits_130_without_traceback() -> None:
         lambda f: f.seed(projects=300, resources_per_project=1), latency=0.05
     ) as fake:
         child = _spawn("--base-url", fake.base_url, "--token", TOKEN, "audit")
-        child.expect("Auditing projects")
+        child.expect(r"default: [1-9]\d*/301")
         child.sendintr()
         child.expect(pexpect.EOF)
         child.close()
         received = fake.received()
     assert child.signalstatus is None
     assert child.exitstatus == 130
-    assert "interrupted" in child.before
-    assert "Traceback" not in child.before
-    assert "Audit of" not in child.before  # no report was half-written
+    shown = _visible(child.before)
+    assert "Traceback" not in shown
+    # What was fetched is reported, marked partial, with the way to finish it.
+    assert "Audit of " in shown
+    assert "Run 1: PARTIAL (interrupted);" in shown
+    assert "finish it with: aiodo-projects audit --resume 1" in shown
     assert received < 300

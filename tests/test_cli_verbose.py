@@ -96,13 +96,17 @@ def test_cli_verbose_audit_failure_is_its_first_error_in_one_line(
 ) -> None:
     fake.script("projects_list_resources", *[500] * 100)
     run = run_main(capsys, fake, "-v", "audit", "--concurrency", "8")
-    assert "the API failed (500)" in _error_line_only(run, 1)
+    # The account's failure is reported on the run, in one line, and the exit code is 1.
+    assert run.code == 1
+    assert "Traceback" not in run.err
+    (status,) = [line for line in run.out.splitlines() if line.startswith("Run 1: PARTIAL")]
+    assert "(failed: default: the API failed (500)" in status
 
 
 def test_cli_verbose_bug_in_the_audit_shows_one_traceback_not_the_group(
     fake: FakeDigitalOcean, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def broken(_: do.Client, project: do.Project) -> _audit.ProjectAudit:
+    async def broken(_: do.Client, __: object, project: do.Project) -> None:
         await asyncio.sleep(0)
         raise RuntimeError(f"bug on {project.name} {TOKEN}")
 

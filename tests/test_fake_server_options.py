@@ -41,7 +41,8 @@ def _what_it_serves(fake: FakeDigitalOcean) -> tuple[object, ...]:
         (p["name"], p["purpose"], [r["urn"] for r in fake.resources_of(pid)])
         for pid, p in fake.projects.items()
     ]
-    return projects, fake.latency, fake.record_limit, fake.limits.enforce, fake.token
+    accounts = [(a.token, len(a.projects)) for a in fake.accounts]
+    return projects, fake.latency, fake.record_limit, fake.limits.enforce, fake.token, accounts
 
 
 @pytest.mark.parametrize(
@@ -52,6 +53,7 @@ def _what_it_serves(fake: FakeDigitalOcean) -> tuple[object, ...]:
         ["--projects", "4", "--numbered"],
         ["--empty"],
         ["--latency", "0.25", "--record-limit", "9", "--enforce-limits", "--token", "T"],
+        ["--accounts", "3", "--projects", "6"],
     ],
 )
 def test_fake_server_entry_points_give_options_one_meaning(
@@ -82,6 +84,22 @@ def test_fake_server_seeds_demo_data_by_default_or_numbered_projects(
     assert names == ["Default", "project-00001", "project-00002"]
 
 
+def test_fake_server_serves_several_accounts_each_with_its_own_demo_data(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: list[FakeDigitalOcean] = []
+    monkeypatch.setattr(aiodo_projects.testing, "serve", _serve_once(seen))
+    assert cli_main(["fake-server", "--accounts", "3", "--projects", "5"]) == 0
+    (fake,) = seen
+    assert [a.token for a in fake.accounts] == ["test-token", "test-token-2", "test-token-3"]
+    assert [len(a.projects) for a in fake.accounts] == [6, 6, 6]
+    names = [{p["name"] for p in a.projects.values()} for a in fake.accounts]
+    assert names[0] != names[1] != names[2]  # each account seeded on its own
+    out = capsys.readouterr().out
+    assert "with 18 projects" in out
+    assert "3 accounts, with the tokens test-token, test-token-2, test-token-3" in out
+
+
 BAD_OPTIONS = [
     (["--port", "99999"], "argument --port: a port is 0 to 65535, not 99999"),
     (["--port", "-1"], "argument --port: a port is 0 to 65535, not -1"),
@@ -92,6 +110,7 @@ BAD_OPTIONS = [
     (["--latency", "soon"], "argument --latency: not a number of seconds: 'soon'"),
     (["--projects", "-3"], "argument --projects: must be 0 or more, not -3"),
     (["--record-limit", "-1"], "argument --record-limit: must be 0 or more, not -1"),
+    (["--accounts", "0"], "argument --accounts: must be 1 or more, not 0"),
     (["--empty", "--projects", "3"], "argument --projects: not allowed with argument --empty"),
 ]
 

@@ -18,6 +18,7 @@ import traceback
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO
 
+from aiodo_projects.cli._audit_command import AUDIT_COMMANDS
 from aiodo_projects.cli._commands import COMMANDS, columns_of, subject_of
 from aiodo_projects.cli._connect import connect, resolve_token
 from aiodo_projects.cli._errors import (
@@ -32,6 +33,7 @@ from aiodo_projects.cli._errors import (
 )
 from aiodo_projects.cli._output import RenderOptions, encodable, render
 from aiodo_projects.cli._parser import parse
+from aiodo_projects.cli._run_report import RunReport
 from aiodo_projects.cli._visible import visible, visible_lines
 
 if TYPE_CHECKING:
@@ -86,7 +88,11 @@ def _logging(verbose: int, secret: str | None) -> Iterator[None]:
 
 
 def _command_name(args: Namespace) -> str:
-    return f"resources {args.action}" if args.command == "resources" else str(args.command)
+    if args.command == "resources":
+        return f"resources {args.action}"
+    if args.command == "audit" and getattr(args, "audit_action", None):
+        return f"audit {args.audit_action}"
+    return str(args.command)
 
 
 def _check_format(command: str, args: Namespace) -> None:
@@ -122,6 +128,8 @@ def _confirm_delete(args: Namespace, stdin: TextIO, stderr: TextIO) -> None:
 
 
 async def _run(command: str, args: Namespace) -> Output:
+    if command in AUDIT_COMMANDS:
+        return await AUDIT_COMMANDS[command](args)
     async with connect(args) as conn:
         return await COMMANDS[command](conn, args)
 
@@ -140,6 +148,11 @@ def _execute(args: Namespace) -> int:
     text = render(result, options, sys.stdout)
     sys.stdout.write(encodable(text, sys.stdout))
     sys.stdout.flush()
+    if isinstance(result, RunReport):
+        if args.output != "table":  # a table ends with these lines; keep JSON and CSV pure
+            for line in [result.status_line(), *result.warnings()]:
+                sys.stderr.write(f"{PROG}: {line}\n")
+        return result.exit_code
     return 0
 
 

@@ -1,15 +1,20 @@
-"""The audit's data gathering: every project, and each one's resources, concurrently.
+"""The audit of one account: every project, and each one's resources, kept in the store.
 
-One task lists the projects page by page and queues them; ``concurrency`` workers take them
-from the queue and fetch each project's resources, so resource fetches start with the first
-page and at most ``concurrency`` are in flight. The client's limiter and retries pace every
-request; a failure cancels the rest and is raised as itself (not an ``ExceptionGroup``, and
-not chained to one: a traceback shows that one failure, not every cancelled sibling).
+One task lists the projects page by page, stores each page (the projects the filters keep)
+and queues them; ``concurrency`` workers take them from the queue, fetch each project's
+resources and store them, so resource fetches start with the first page and at most
+``concurrency`` are in flight. The client's limiter and retries pace every request. Each
+result is in the store once its write is acknowledged, so whatever stops the audit, a
+resumed one skips every finished project: it queues the projects listed but not finished
+first, and lists again only when the listing itself was not finished, queueing only the
+projects it had not stored. A failure cancels the rest and is raised as itself (not an
+``ExceptionGroup``, and not chained to one).
 """
 
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -17,15 +22,24 @@ import attrs
 
 import aiodo_projects as do
 from aiodo_projects.cli._errors import first_error
+from aiodo_projects.cli._store import AuditStore
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine, Sequence
 
     from aiodo_projects.cli._progress import Progress
 
-__all__ = ["MAX_CONCURRENCY", "ProjectAudit", "audit_project", "gather"]
+__all__ = [
+    "MAX_CONCURRENCY",
+    "PER_PAGE",
+    "Filters",
+    "ProjectAudit",
+    "audit_account",
+    "audit_project",
+]
 
 MAX_CONCURRENCY = 64
+PER_PAGE = 200  # the API's largest page: the fewest requests
 
 
 @attrs.frozen
@@ -49,36 +63,115 @@ def audit_project(project: do.Project, resources: Sequence[do.Resource]) -> Proj
     )
 
 
-async def gather(client: do.Client, *, concurrency: int, progress: Progress) -> list[ProjectAudit]:
-    """Return the audit of every project, in listing order."""
+def _folded(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
+
+
+@attrs.frozen
+class Filters:
+    """Which projects an audit covers; the API cannot filter, so the listing is filtered here.
+
+    ``environment`` and ``purpose`` match whole values in any case; ``name`` is a shell-style
+    pattern (``web-*``, ``*-prod``), also in any case.
+    """
+
+    environment: str | None = None
+    purpose: str | None = None
+    name: str | None = None
+
+    def keep(self, project: do.Project) -> bool:
+        """Whether the audit covers ``project``."""
+        if self.environment is not None and _folded(
+            None if project.environment is None else str(project.environment)
+        ) != _folded(self.environment):
+            return False
+        if self.purpose is not None and _folded(project.purpose) != _folded(self.purpose):
+            return False
+        return self.name is None or fnmatch.fnmatchcase(
+            project.name.casefold(), self.name.casefold()
+        )
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return any(value is not None for value in attrs.astuple(self))
+
+    def as_options(self) -> dict[str, object]:
+        """Return the filters as a run's stored options."""
+        return attrs.asdict(self)
+
+    @classmethod
+    def from_options(cls, options: object) -> Filters:
+        """Rebuild the filters a run was started with."""
+        stored = options if isinstance(options, dict) else {}
+        values = {
+            field.name: stored.get(field.name)
+            for field in attrs.fields(cls)
+            if isinstance(stored.get(field.name), str)
+        }
+        return cls(**values)
+
+
+@attrs.frozen
+class AccountJob:
+    """What one account's audit needs: where to store, what to cover, how wide to go."""
+
+    store: AuditStore
+    run_id: int
+    account: str
+    filters: Filters
+    concurrency: int
+
+    def __attrs_post_init__(self) -> None:
+        check_concurrency(self.concurrency)
+
+
+def check_concurrency(concurrency: int) -> None:
+    """Refuse a ``--concurrency`` outside 1 to :data:`MAX_CONCURRENCY`."""
     if not 1 <= concurrency <= MAX_CONCURRENCY:
         raise do.ValidationError(
             f"--concurrency must be from 1 to {MAX_CONCURRENCY}, not {concurrency}"
         )
-    queue: asyncio.Queue[tuple[int, do.Project] | None] = asyncio.Queue(concurrency * 4)
-    results: dict[int, ProjectAudit] = {}
+
+
+async def audit_account(client: do.Client, job: AccountJob, progress: Progress) -> None:
+    """Audit one account into the store, skipping what the run already finished."""
+    store, run_id, account = job.store, job.run_id, job.account
+    stored = (await store.inventory(run_id)).of(account)
+    known = {entry.project.id for entry in stored}
+    unfinished = [entry.project for entry in stored if not entry.finished]
+    run = await store.run(run_id)
+    listed = run is not None and any(a.name == account and a.listed for a in run.accounts)
+    kept = len(stored)
+    before = next((a.total for a in run.accounts if a.name == account), None) if run else None
+    progress.start(done=kept - len(unfinished), total=kept if listed else before)
+    queue: asyncio.Queue[do.Project | None] = asyncio.Queue(job.concurrency * 4)
 
     async def produce() -> None:
-        projects = client.projects.iter_all()
-        index, total = 0, None
-        async for project in projects:
-            if projects.total != total:
-                total = projects.total
-                progress.set_total(total)
-            await queue.put((index, project))
-            index += 1
-        progress.set_total(index)
-        for _ in range(concurrency):
+        nonlocal kept
+        for project in unfinished:
+            await queue.put(project)
+        if not listed:
+            pages = client.projects.iter_all(per_page=PER_PAGE).pages()
+            async for page in pages:
+                new = [p for p in page.items if p.id not in known and job.filters.keep(p)]
+                await store.add_projects(run_id, account, new, total=page.total)
+                known.update(p.id for p in new)
+                kept += len(new)
+                progress.set_total(None if job.filters.active else page.total)
+                for project in new:
+                    await queue.put(project)
+            await store.finish_listing(run_id, account)
+            progress.set_total(kept)
+        for _ in range(job.concurrency):
             await queue.put(None)
 
     async def work() -> None:
-        while (entry := await queue.get()) is not None:
-            index, project = entry
-            results[index] = await _audit_one(client, project)
+        while (project := await queue.get()) is not None:
+            await _audit_one(client, job, project)
             progress.advance()
 
-    await _together([produce(), *(work() for _ in range(concurrency))])
-    return [results[index] for index in sorted(results)]
+    await _together([produce(), *(work() for _ in range(job.concurrency))])
 
 
 async def _together(jobs: list[Coroutine[object, object, None]]) -> None:
@@ -95,9 +188,10 @@ async def _together(jobs: list[Coroutine[object, object, None]]) -> None:
     raise failure
 
 
-async def _audit_one(client: do.Client, project: do.Project) -> ProjectAudit:
+async def _audit_one(client: do.Client, job: AccountJob, project: do.Project) -> None:
     try:
         resources = [r async for r in client.projects.iter_resources(project.id)]
     except do.NotFoundError:
-        return ProjectAudit(project=project, vanished=True)
-    return audit_project(project, resources)
+        await job.store.finish_project(job.run_id, job.account, project.id, (), vanished=True)
+        return
+    await job.store.finish_project(job.run_id, job.account, project.id, resources)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-import sys
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 import aiodo_projects as do
-from aiodo_projects.cli._audit import gather
 from aiodo_projects.cli._columns import (
     PROJECT_COLUMNS,
     PROJECT_TABLE_DEFAULT,
@@ -23,8 +20,6 @@ from aiodo_projects.cli._columns import (
 )
 from aiodo_projects.cli._errors import CLIError
 from aiodo_projects.cli._output import Table
-from aiodo_projects.cli._progress import progress_bar
-from aiodo_projects.cli._report import AuditReport
 
 if TYPE_CHECKING:
     from argparse import Namespace
@@ -224,23 +219,6 @@ async def show_rate_limit(conn: Connection, _: Namespace) -> Output:
     return Table(RATE_LIMIT_COLUMNS, [rate_limit], rate_limit_json, single=True)
 
 
-async def audit(conn: Connection, args: Namespace) -> Output:
-    """``audit``: gather everything with a progress bar on stderr, then build the report."""
-    if args.top < 0 or args.limit < 0:
-        raise do.ValidationError("--top and --limit must be 0 or more")
-    started = time.perf_counter()
-    with progress_bar("Auditing projects", sys.stderr) as progress:
-        audits = await gather(conn.client, concurrency=args.concurrency, progress=progress)
-    return AuditReport(
-        tuple(audits),
-        requests=conn.requests,
-        seconds=time.perf_counter() - started,
-        rate_limit=conn.client.rate_limit,
-        top=args.top,
-        limit=args.limit,
-    )
-
-
 Command = Callable[["Connection", "Namespace"], "Awaitable[Output]"]
 
 COMMANDS: dict[str, Command] = {
@@ -253,7 +231,6 @@ COMMANDS: dict[str, Command] = {
     "resources list": list_resources,
     "resources assign": assign_resources,
     "ratelimit": show_rate_limit,
-    "audit": audit,
 }
 
 
@@ -265,6 +242,10 @@ def columns_of(command: str) -> Sequence[Column[Any]] | None:
         return RATE_LIMIT_COLUMNS
     if command == "delete":
         return DELETED_COLUMNS
-    if command in {"audit", "fake-server"}:
+    if command == "audit history":
+        from aiodo_projects.cli._history import RUN_COLUMNS  # noqa: PLC0415
+
+        return RUN_COLUMNS
+    if command.startswith("audit") or command == "fake-server":
         return None
     return PROJECT_COLUMNS

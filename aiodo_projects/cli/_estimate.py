@@ -45,6 +45,7 @@ class Limits:
     hourly: int = 5000
     remaining: int | None = None  # None: nothing known, the whole budget is assumed free
     reset_in: float = 0.0  # seconds until ratelimit-reset
+    hour: float = HOUR  # how long a request counts against the hourly budget (scaled in tests)
 
     def __attrs_post_init__(self) -> None:
         if self.burst < 1 or self.window <= 0 or self.hourly < 1:
@@ -53,6 +54,8 @@ class Limits:
             raise do.ValidationError(
                 f"remaining must be from 0 to {self.hourly:,}, not {self.remaining:,}"
             )
+        if self.hour <= 0:
+            raise do.ValidationError("the hour must be positive")
         if self.reset_in < 0:
             raise do.ValidationError("reset_in must not be negative")
 
@@ -82,7 +85,7 @@ def minimum_seconds(requests: int, limits: Limits) -> float:
         elif k < limits.hourly:
             start = limits.reset_in
         else:
-            start = sent[k - limits.hourly] + HOUR
+            start = sent[k - limits.hourly] + limits.hour
         if k >= limits.burst:
             start = max(start, sent[k - limits.burst] + limits.window)
         sent.append(start)

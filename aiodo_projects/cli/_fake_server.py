@@ -50,6 +50,13 @@ def _count(text: str) -> int:
     return count
 
 
+def _positive(text: str) -> int:
+    count = _integer(text)
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text}")
+    return count
+
+
 def _integer(text: str) -> int:
     try:
         return int(text)
@@ -93,6 +100,14 @@ def add_fake_server_arguments(parser: argparse.ArgumentParser, *, token: bool) -
     if token:
         parser.add_argument("--token", help="the bearer token to accept (default: test-token)")
     parser.add_argument(
+        "--accounts",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="accounts to serve, each with its own data and limits; the first opens with the"
+        " token, account k with TOKEN-k (1)",
+    )
+    parser.add_argument(
         "--latency", type=_seconds, default=0.0, metavar="SECONDS", help="delay before answers"
     )
     parser.add_argument(
@@ -121,11 +136,18 @@ def make_fake(args: Namespace) -> FakeDigitalOcean:
         record_limit=args.record_limit,
     )
     projects = 0 if args.empty else args.projects
-    if args.numbered:
-        fake.seed(projects)
-    else:
-        fake.seed_demo(projects)
+    accounts = [fake, *(fake.add_account(f"{fake.token}-{k}") for k in account_numbers(args))]
+    for number, account in enumerate(accounts):
+        if args.numbered:
+            account.seed(projects)
+        else:
+            account.seed_demo(projects, seed=number)
     return fake
+
+
+def account_numbers(args: Namespace) -> range:
+    """Return the numbers of the accounts after the first (their tokens end ``-2``...)."""
+    return range(2, args.accounts + 1)
 
 
 def run_fake_server(args: Namespace) -> int:
@@ -140,9 +162,15 @@ def run_fake_server(args: Namespace) -> int:
     shown_token = "TOKEN" if args.token is not None else fake.token
 
     def ready(running: FakeDigitalOcean) -> None:
+        url = running.base_url
+        projects = sum(len(account.projects) for account in running.accounts)
+        sys.stdout.write(f"listening on {url} with {projects} projects\n")
+        if len(running.accounts) > 1:
+            more = [f"{shown_token}-{k}" for k in account_numbers(args)]
+            tokens = ", ".join([shown_token, *more])
+            sys.stdout.write(f"{len(running.accounts)} accounts, with the tokens {tokens}\n")
         sys.stdout.write(
-            f"listening on {running.base_url} with {len(running.projects)} projects\n"
-            f"try: aiodo-projects --base-url {running.base_url} --token {shown_token} audit\n"
+            f"try: aiodo-projects --base-url {url} --token {shown_token} audit\n"
             "press Ctrl-C to stop\n"
         )
         sys.stdout.flush()

@@ -97,6 +97,108 @@ def _paging(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--per-page", type=int, metavar="N", help="page size, 1 to 200")
 
 
+AUDIT_SUMMARY = "audit every project and its resources, of one account or several"
+AUDIT_EPILOG = """\
+The audit paces itself under each token's limits: --timeout bounds each network attempt,
+not the waits for the rate limit, so it completes at any size (waiting through an hourly
+reset if it must). Results go to a SQLite database as they arrive: Ctrl-C, a failure or
+--max-duration leave a partial run, reported as such (exit 1, or 130 for Ctrl-C), which
+--resume finishes without fetching again what it already has.
+"""
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text}")
+    return seconds
+
+
+def _audit_parser(audit: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    audit.formatter_class = argparse.RawDescriptionHelpFormatter
+    audit.epilog = AUDIT_EPILOG
+    audit.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="projects fetched at once (8)"
+    )
+    audit.add_argument("--top", type=int, default=5, metavar="N", help="largest projects (5)")
+    audit.add_argument(
+        "--limit",
+        type=int,
+        default=10,
+        metavar="N",
+        help="rows per list on screen, 0 for all (10); JSON and CSV always have all",
+    )
+    who = audit.add_argument_group("accounts")
+    who.add_argument(
+        "--accounts", metavar="FILE", help="a TOML file of [[accounts]] (name, token_env or token)"
+    )
+    who.add_argument(
+        "--token-env",
+        action="append",
+        default=[],
+        metavar="VAR",
+        help="audit the account whose token is in $VAR (repeatable; DO_TOKEN_PROD names it prod)",
+    )
+    who.add_argument(
+        "--fake-accounts",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --fake: audit N fake accounts side by side (1)",
+    )
+    which = audit.add_argument_group("which projects")
+    which.add_argument("--environment", help="only this environment (any case)")
+    which.add_argument("--purpose", help="only this purpose (any case)")
+    which.add_argument("--name", metavar="PATTERN", help="only names matching, e.g. 'web-*'")
+    job = audit.add_argument_group("the job")
+    job.add_argument(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help="the audit database (default: in the user's data directory)",
+    )
+    job.add_argument(
+        "--resume",
+        nargs="?",
+        const="last",
+        metavar="RUN",
+        help="finish the last unfinished run, or run RUN, without fetching again what it has",
+    )
+    job.add_argument(
+        "--estimate", action="store_true", help="print the requests and time it needs, and stop"
+    )
+    job.add_argument(
+        "--max-duration",
+        type=_seconds,
+        metavar="SECONDS",
+        help="stop after this long, keeping what was fetched (a partial run)",
+    )
+    job.add_argument(
+        "--rate-limiter",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="the client-side limiter: auto is on except for loopback servers (auto)",
+    )
+    actions = audit.add_subparsers(dest="audit_action", metavar="ACTION")
+
+    def action(name: str, summary: str) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, parents=[common], help=summary, description=summary)
+        parser.add_argument(
+            "--db", default=argparse.SUPPRESS, metavar="PATH", help="the audit database"
+        )
+        return parser
+
+    action("history", "list the stored runs: when, accounts, counts, complete or partial")
+    diff = action("diff", "what changed between two runs (default: the last two complete)")
+    diff.add_argument("old", nargs="?", metavar="OLD", help="the older run's id")
+    diff.add_argument("new", nargs="?", metavar="NEW", help="the newer run's id")
+    export = action("export", "every project and every resource of a run (default: the latest)")
+    export.add_argument("run", nargs="?", type=int, metavar="RUN", help="the run's id")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the parser of ``aiodo-projects``."""
     common = _global_options()
@@ -149,18 +251,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add("ratelimit", "show the API rate limit left for this token")
 
-    audit = add("audit", "audit every project and its resources")
-    audit.add_argument(
-        "--concurrency", type=int, default=8, metavar="N", help="projects fetched at once (8)"
-    )
-    audit.add_argument("--top", type=int, default=5, metavar="N", help="largest projects (5)")
-    audit.add_argument(
-        "--limit",
-        type=int,
-        default=10,
-        metavar="N",
-        help="rows per list on screen, 0 for all (10); JSON and CSV always have all",
-    )
+    _audit_parser(add("audit", AUDIT_SUMMARY), common)
 
     serve = add("fake-server", "serve the fake API on a loopback port until Ctrl-C")
     add_fake_server_arguments(serve, token=False)  # --token is a global option

@@ -1,107 +1,225 @@
-"""A progress bar on stderr, only when stderr is a terminal (rich's, or one line of text)."""
+"""Progress a person can read: per account, done/total, rate, ETA and what it waits for.
+
+Each account's audit reports to an :class:`AccountWatch`, which also sees every request end
+(an aiohttp trace) and every limiter wait (the client's ``on_wait``). From that and the
+client's rate-limit figures it says what the audit is waiting for:
+
+- ``rate limit: next request in 41 s``: the last ``burst`` requests were sent within the
+  burst window, and the next may go when the oldest of them leaves it;
+- ``hourly budget spent: resumes 14:05 UTC``: nothing is left of the hour's budget, and
+  the limiter waits for ``ratelimit-reset``.
+
+The ETA is the longer of two figures: the requests left at the rate of the last minute, and
+the least time the limits allow for them (:func:`~aiodo_projects.cli._estimate.minimum_seconds`),
+so it does not promise a pace the hourly budget cannot give. :class:`Screen` redraws one line
+per account twice a second on a terminal (a countdown must move while nothing else does),
+and draws nothing elsewhere.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
-from contextlib import contextmanager
+from collections import deque
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from aiodo_projects.cli._output import rich_available
+import aiohttp
+
+import aiodo_projects as do
+from aiodo_projects.cli._estimate import HOUR, Limits, duration, minimum_seconds
+from aiodo_projects.cli._visible import visible
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Sequence
 
-    from rich.progress import Progress as RichProgress
-    from rich.progress import TaskID
+__all__ = ["AccountWatch", "Progress", "Screen"]
 
-__all__ = ["Progress", "progress_bar"]
+_REDRAW = 0.5  # seconds between redraws: a countdown in whole seconds moves every redraw
 
 
 class Progress(Protocol):
-    """What a long job reports as it goes."""
+    """What one account's audit reports as it goes."""
+
+    def start(self, *, done: int, total: int | None) -> None:
+        """Say how much is done already (on resume) and how much there is, if known."""
 
     def set_total(self, total: int | None) -> None:
-        """Set how many steps there are, once known."""
+        """Set how many projects there are, once known."""
 
     def advance(self) -> None:
-        """Count one step done."""
+        """Count one project done."""
 
 
-class _Silent:
+class AccountWatch:
+    """One account's progress, requests and waits; reads its client's limiter and headers."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        burst: int,
+        window: float,
+        hour: float = HOUR,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.done = 0
+        self.total: int | None = None
+        self.waits = 0
+        self.waited = 0.0
+        self.client: do.Client | None = None
+        self._burst, self._window, self._hour = burst, window, hour
+        self._clock = clock
+        self._started = clock()
+        self._resumed_at = 0
+        self._ends: deque[float] = deque()  # when recent requests ended (the burst window)
+        self._finished: deque[tuple[float, int]] = deque()  # (time, done) over the last window
+        self.finished_state = ""
+
+    # -- Progress ------------------------------------------------------------------------
+
+    def start(self, *, done: int, total: int | None) -> None:
+        """Say how much is done already and how much there is, if known."""
+        self.done = self._resumed_at = done
+        self.total = total
+
     def set_total(self, total: int | None) -> None:
-        pass
+        """Set how many projects there are, once known."""
+        self.total = total
 
     def advance(self) -> None:
-        pass
+        """Count one project done."""
+        self.done += 1
+        now = self._clock()
+        self._finished.append((now, self.done))
+        while len(self._finished) > 1 and self._finished[0][0] < now - max(self._window, 10.0):
+            self._finished.popleft()
+
+    # -- what the client tells -----------------------------------------------------------
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        """Return a trace that notes when each request ends (answered or not)."""
+        trace = aiohttp.TraceConfig()
+        trace.on_request_end.append(self._request_ended)
+        trace.on_request_exception.append(self._request_ended)
+        return trace
+
+    async def _request_ended(self, *_: object) -> None:
+        now = self._clock()
+        self._ends.append(now)
+        while len(self._ends) > self._burst or (self._ends and self._ends[0] <= now - self._window):
+            self._ends.popleft()
+
+    def on_wait(self, event: do.WaitEvent) -> None:
+        """Count a limiter wait (the client's ``on_wait``)."""
+        self.waits += 1
+        self.waited += event.seconds
+
+    # -- what it shows --------------------------------------------------------------------
+
+    def rate(self) -> float:
+        """Projects done per second over the last window (since the start at first)."""
+        now = self._clock()
+        if len(self._finished) > 1:
+            (first, before), (_, after) = self._finished[0], self._finished[-1]
+            if now > first:
+                return (after - before) / (now - first)
+        elapsed = now - self._started
+        return (self.done - self._resumed_at) / elapsed if elapsed > 0 else 0.0
+
+    def waiting_for(self, now_utc: datetime | None = None) -> str:
+        """Say what the audit is waiting for, or ``""`` when it is not waiting."""
+        limiter = None if self.client is None else self.client.rate_limiter
+        if not isinstance(limiter, do.TokenBucketLimiter) or not limiter.waiting:
+            return ""
+        limit = None if self.client is None else self.client.rate_limit
+        remaining = limiter.remaining
+        if limit is not None and remaining is not None and remaining - limiter.in_flight <= 0:
+            reset = limit.reset.astimezone(UTC)
+            now_utc = now_utc or datetime.now(UTC)
+            if reset > now_utc:
+                shown = reset + timedelta(seconds=59) if reset.second else reset
+                return f"hourly budget spent: resumes {shown:%H:%M} UTC"
+        now = self._clock()
+        if len(self._ends) >= self._burst:
+            seconds = max(0.0, self._ends[0] + self._window - now)
+            return f"rate limit: next request in {seconds:.0f} s"
+        return "waiting for the rate limiter"
+
+    def eta(self) -> float | None:
+        """Seconds until the account is done, by its pace and by the limits; ``None``: unknown."""
+        if self.total is None:
+            return None
+        left = max(0, self.total - self.done)
+        if not left:
+            return 0.0
+        rate = self.rate()
+        by_rate = left / rate if rate > 0 else 0.0
+        limit = None if self.client is None else self.client.rate_limit
+        limits = Limits(burst=self._burst, window=self._window, hour=self._hour)
+        if limit is not None:
+            reset_in = max(0.0, (limit.reset - datetime.now(UTC)).total_seconds())
+            limits = Limits(
+                burst=self._burst,
+                window=self._window,
+                hourly=max(1, limit.limit),
+                remaining=min(max(0, limit.remaining), max(1, limit.limit)),
+                reset_in=min(reset_in, self._hour),
+                hour=self._hour,
+            )
+        return max(by_rate, minimum_seconds(left, limits))
+
+    def line(self, width: int) -> str:
+        """Return this account's progress line."""
+        total = "?" if self.total is None else f"{self.total:,}"
+        parts = [f"{visible(self.name)}: {self.done:,}/{total}"]
+        if self.total:
+            parts.append(f"{100 * self.done // self.total}%")
+        parts.append(f"{self.rate():.1f}/s")
+        if self.finished_state:
+            parts.append(self.finished_state)
+        else:
+            eta = self.eta()
+            if eta is not None:
+                parts.append(f"ETA {duration(eta).removeprefix('about ')}")
+            waiting = self.waiting_for()
+            if waiting:
+                parts.append(waiting)
+        return "  ".join(parts)[:width]
 
 
-class _TextProgress:
-    """One line rewritten in place, for terminals without rich; ten redraws a second at most."""
+class Screen:
+    """Draws one line per account on a terminal, redrawn in place; nothing elsewhere."""
 
-    def __init__(self, stream: TextIO, description: str) -> None:
+    def __init__(self, watches: Sequence[AccountWatch], stream: TextIO, title: str) -> None:
+        self._watches = watches
         self._stream = stream
-        self._description = description
-        self._done = 0
-        self._total: int | None = None
-        self._drawn = 0.0
+        self._title = title
+        self._drawn = 0
+        self._on = stream.isatty()
 
-    def set_total(self, total: int | None) -> None:
-        self._total = total
-        self._draw(force=True)
-
-    def advance(self) -> None:
-        self._done += 1
-        self._draw(force=self._done == self._total)
-
-    def _draw(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._drawn < 0.1:  # noqa: PLR2004 - ten redraws a second
+    def draw(self) -> None:
+        """Redraw every account's line (in place, over the last drawing)."""
+        if not self._on:
             return
-        self._drawn = now
-        total = "?" if self._total is None else str(self._total)
-        self._stream.write(f"\r{self._description}: {self._done}/{total}")
+        width = _columns(self._stream)
+        lines = [self._title[:width], *(watch.line(width) for watch in self._watches)]
+        up = f"\x1b[{self._drawn}F" if self._drawn else "\r"
+        self._stream.write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
         self._stream.flush()
+        self._drawn = len(lines)
 
-    def finish(self) -> None:
-        self._draw(force=True)
-        self._stream.write("\n")
-        self._stream.flush()
-
-
-class _RichProgress:
-    def __init__(self, progress: RichProgress, task: TaskID) -> None:
-        self._progress = progress
-        self._task = task
-
-    def set_total(self, total: int | None) -> None:
-        self._progress.update(self._task, total=total)
-
-    def advance(self) -> None:
-        self._progress.advance(self._task)
+    async def run(self) -> None:
+        """Redraw until cancelled."""
+        while True:
+            self.draw()
+            await asyncio.sleep(_REDRAW)
 
 
-@contextmanager
-def progress_bar(description: str, stream: TextIO) -> Iterator[Progress]:
-    """Yield a progress reporter that draws on ``stream`` only if it is a terminal."""
-    if not stream.isatty():
-        yield _Silent()
-    elif not rich_available():
-        text = _TextProgress(stream, description)
-        try:
-            yield text
-        finally:
-            text.finish()
-    else:
-        from rich import progress as rp  # noqa: PLC0415 - rich is optional
-        from rich.console import Console  # noqa: PLC0415
-
-        bar = rp.Progress(
-            rp.TextColumn("[bold]{task.description}"),
-            rp.BarColumn(),
-            rp.MofNCompleteColumn(),
-            rp.TimeElapsedColumn(),
-            console=Console(file=stream),
-            redirect_stdout=False,
-        )
-        with bar:
-            yield _RichProgress(bar, bar.add_task(description, total=None))
+def _columns(stream: TextIO) -> int:
+    try:
+        return max(20, os.get_terminal_size(stream.fileno()).columns - 1)
+    except (OSError, ValueError, AttributeError):
+        return 100

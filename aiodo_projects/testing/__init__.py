@@ -1,6 +1,7 @@
 """The embedded fake DigitalOcean Projects API, for testing code that calls it.
 
 `FakeDigitalOcean` serves all 13 Projects operations from memory on a loopback port,
+for one account or several (`FakeDigitalOcean.add_account`, a `FakeAccount` each),
 with scripted failures (`Fault`, `ScriptedResponse`), optional rate-limit enforcement
 (`LimitConfig`) and a log of what it received (`RecordedRequest`). `serve` runs one
 until a signal; ``python -m aiodo_projects.testing`` does so from the command line; the
@@ -19,6 +20,7 @@ surrogate, which JSON can escape) is a 422 and a body that does not match its
 address, never the request's ``Host``.
 """
 
+from aiodo_projects.testing._account import FakeAccount
 from aiodo_projects.testing._fake import FakeDigitalOcean
 from aiodo_projects.testing._faults import Fault, ScriptedResponse
 from aiodo_projects.testing._limits import LimitConfig
@@ -26,6 +28,7 @@ from aiodo_projects.testing._serve import serve
 from aiodo_projects.testing._server import RecordedRequest
 
 __all__ = [
+    "FakeAccount",
     "FakeDigitalOcean",
     "Fault",
     "LimitConfig",

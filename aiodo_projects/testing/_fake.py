@@ -8,22 +8,19 @@ import ipaddress
 import socket
 import time
 from collections import deque
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Final, Self
 
 from aiohttp import web
 
-from aiodo_projects.testing import _seed
+from aiodo_projects.testing._account import FakeAccount
 from aiodo_projects.testing._faults import Fault, ScriptedResponse, check_seconds
 from aiodo_projects.testing._limits import LimitConfig, RateLimiter
 from aiodo_projects.testing._routes import OPERATION_IDS
 from aiodo_projects.testing._server import Dispatcher, RecordedRequest, Step
-from aiodo_projects.testing._state import Store, check_fields
-from aiodo_projects.testing._wire import ApiError, timestamp
+from aiodo_projects.testing._state import Store
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
-    from datetime import datetime
+    from collections.abc import Callable, Iterable
     from types import TracebackType
 
 OWNER_UUID: Final = "5f0e8a2b9c3d4e1f8a7b6c5d4e3f2a1b0c9d8e7f"
@@ -45,7 +42,7 @@ def check_loopback(host: str) -> None:
         raise ValueError(f"the fake listens only on loopback addresses, not {host!r}")
 
 
-class FakeDigitalOcean:
+class FakeDigitalOcean(FakeAccount):
     """An in-memory DigitalOcean Projects API served over HTTP on a loopback port.
 
     It answers all 13 Projects operations as the real API does (status codes, error
@@ -63,6 +60,8 @@ class FakeDigitalOcean:
     ``clock`` drives timestamps and the rate-limit logs; ``date_skew`` makes the ``Date``
     and ``ratelimit-reset`` headers read as if the server clock were that many seconds
     off; pagination links name the fake's own address, or ``public_url`` when given.
+    The fake holds one account (this object's data and tokens); :meth:`add_account` adds
+    more, each with its own token, projects and rate limits, served at the same address.
     ``record_limit`` caps the request log (:attr:`requests`) for long runs: by default a test's
     fake keeps every request, and the standalone server keeps the latest 10,000.
     """
@@ -90,17 +89,20 @@ class FakeDigitalOcean:
         accepted = [token] if tokens is None else list(tokens)
         if not accepted:
             raise ValueError("the fake needs at least one accepted token")
-        self.token: str = accepted[0]
-        self.tokens: frozenset[str] = frozenset(accepted)
-        self.limits: LimitConfig = limits or LimitConfig()
+        store = Store(clock=clock, owner_uuid=OWNER_UUID, owner_id=OWNER_ID)
+        limiter = RateLimiter(limits or LimitConfig())
+        super().__init__(
+            token=accepted[0],
+            tokens=frozenset(accepted),
+            store=store,
+            limiter=limiter,
+            clock=clock,
+        )
         self._host, self._port = host, port
-        self._clock = clock
-        self._store = Store(clock=clock, owner_uuid=OWNER_UUID, owner_id=OWNER_ID)
-        self._limiter = RateLimiter(self.limits)
+        self._accounts: list[FakeAccount] = [self]
         self._dispatcher = Dispatcher(
-            store=self._store,
-            limiter=self._limiter,
-            tokens=self.tokens,
+            stores=dict.fromkeys(self.tokens, store),
+            limiter=limiter,
             clock=clock,
             date_skew=date_skew,
         )
@@ -109,7 +111,40 @@ class FakeDigitalOcean:
         self.latency = latency
         self._running: tuple[web.AppRunner, socket.socket] | None = None
         self._base_url: str | None = None
-        self._seeded = 0
+
+    # -- accounts ----------------------------------------------------------------------
+
+    def add_account(self, token: str) -> FakeAccount:
+        """Add an account of its own (projects, resources, rate limits) opened by ``token``.
+
+        >>> staging = fake.add_account("staging-token")  # doctest: +SKIP
+        >>> staging.seed_demo(50, seed=1)  # doctest: +SKIP
+        """
+        if not isinstance(token, str) or not token.strip() or token != token.strip():
+            raise ValueError("an account's token is a non-empty string without outer spaces")
+        if token in self._dispatcher.stores:
+            raise ValueError("that token already opens an account of this fake")
+        number = len(self._accounts)
+        store = Store(
+            clock=self._clock,
+            owner_uuid=f"{OWNER_UUID[:-4]}{number:04x}",
+            owner_id=OWNER_ID + number,
+        )
+        account = FakeAccount(
+            token=token,
+            tokens=frozenset({token}),
+            store=store,
+            limiter=self._limiter,
+            clock=self._clock,
+        )
+        self._dispatcher.stores[token] = store
+        self._accounts.append(account)
+        return account
+
+    @property
+    def accounts(self) -> tuple[FakeAccount, ...]:
+        """Every account the fake serves, this one first."""
+        return tuple(self._accounts)
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -182,69 +217,6 @@ class FakeDigitalOcean:
     def latency(self, seconds: float) -> None:
         self._dispatcher.latency = check_seconds("latency", seconds)
 
-    # -- state ------------------------------------------------------------------------
-
-    @property
-    def projects(self) -> Mapping[str, dict[str, Any]]:
-        """Id -> project JSON, in listing order (a read-only view: change state via HTTP)."""
-        return MappingProxyType(self._store.projects)
-
-    @property
-    def default_project_id(self) -> str:
-        """The id of the default project (one exists from the start)."""
-        return self._store.default_id
-
-    def resources_of(self, project_id: str) -> list[dict[str, Any]]:
-        """Return the resources of a project (``"default"`` names the default project)."""
-        return list(self._store.resources[self._resolve(project_id)].values())
-
-    def add_project(
-        self,
-        name: str = "web",
-        purpose: str = "Web Application",
-        *,
-        description: str = "",
-        environment: str | None = "Production",
-        is_default: bool = False,
-        created_at: str | datetime | None = None,
-    ) -> dict[str, Any]:
-        """Add a project directly (validated like a create); return its JSON.
-
-        ``environment=None`` leaves the key out, as for a project created without one.
-        """
-        fields: dict[str, Any] = {"name": name, "purpose": purpose, "description": description}
-        if environment is not None:
-            fields["environment"] = environment
-        try:
-            check_fields(fields, required=("name", "purpose"))
-            return self._store.insert(**fields, is_default=is_default, created_at=_when(created_at))
-        except ApiError as exc:
-            raise ValueError(exc.message) from None
-
-    def add_resource(
-        self,
-        project_id: str,
-        urn: str,
-        status: str = "ok",
-        assigned_at: str | datetime | None = None,
-    ) -> dict[str, Any]:
-        """Put a resource in a project (moving it from any other); return its JSON."""
-        pid = self._resolve(project_id)
-        try:
-            return self._store.add_resource(pid, urn, status=status, assigned_at=_when(assigned_at))
-        except ApiError as exc:
-            raise ValueError(exc.message) from None
-
-    def seed(self, projects: int = 1000, resources_per_project: int = 0) -> list[dict[str, Any]]:
-        """Add numbered projects (``project-00001``, ...) fast; deterministic but for ids."""
-        added = _seed.numbered(self._store, self._seeded, projects, resources_per_project)
-        self._seeded += projects
-        return added
-
-    def seed_demo(self, projects: int = 300, seed: int = 0) -> list[dict[str, Any]]:
-        """Add realistic demo projects and resources, the same for the same ``seed``."""
-        return _seed.demo(self._store, projects, seed)
-
     # -- scripts and observation --------------------------------------------------------
 
     def script(self, operation: str, *steps: int | ScriptedResponse | Fault) -> None:
@@ -307,26 +279,3 @@ class FakeDigitalOcean:
         """
         processed = self._dispatcher.processed
         return processed.total() if operation is None else processed[operation]
-
-    def set_remaining(
-        self, remaining: int, *, token: str | None = None, reset_in: float | None = None
-    ) -> None:
-        """Pretend the hourly budget is down to ``remaining`` requests.
-
-        The pretend requests expire ``reset_in`` seconds from now (default: a whole
-        hourly window), which is what ``ratelimit-reset`` then reports.
-        """
-        window = self.limits.hour_window
-        self._limiter.set_remaining(
-            token or self.token, remaining, self._clock(), window if reset_in is None else reset_in
-        )
-
-    def _resolve(self, project_id: str) -> str:
-        try:
-            return self._store.resolve(project_id)
-        except ApiError:
-            raise KeyError(project_id) from None
-
-
-def _when(value: str | datetime | None) -> str | None:
-    return value if value is None or isinstance(value, str) else timestamp(value.timestamp())

@@ -52,21 +52,30 @@ class RecordedRequest:
     time: float
 
 
+@dataclass(slots=True, frozen=True)
+class _Answering:
+    """One authenticated request being answered, and the account its token opens."""
+
+    request: web.Request
+    record: RecordedRequest
+    ref: str
+    verdict: Verdict
+    store: Store
+
+
 class Dispatcher:
     """Answers every request for a `FakeDigitalOcean`."""
 
     def __init__(
         self,
         *,
-        store: Store,
+        stores: dict[str, Store],
         limiter: RateLimiter,
-        tokens: frozenset[str],
         clock: Callable[[], float],
         date_skew: float,
     ) -> None:
-        self.store = store
+        self.stores = stores  # token -> the account it opens; tokens may share an account
         self.limiter = limiter
-        self.tokens = tokens
         self.clock = clock
         self.date_skew = date_skew
         # The origin page links name: the fake's own address (or its public_url), set when
@@ -114,7 +123,8 @@ class Dispatcher:
         if self.latency > 0 and not await self._pause(self.latency):
             return _drop(request)
         token = _bearer(request.headers.get("Authorization", ""))
-        if token not in self.tokens:
+        store = None if token is None else self.stores.get(token)
+        if token is None or store is None:
             return self._error(record, ApiError(401), self.limiter.peek(None, now))
         verdict = self.limiter.admit(token, now)
         if not verdict.admitted:
@@ -125,41 +135,36 @@ class Dispatcher:
             return self._error(record, body_error, verdict)
         queue = self.scripts.get(operation)
         step: Step = queue.popleft() if queue else 200
-        return await self._play(step, request, record, ref, verdict)
+        return await self._play(step, _Answering(request, record, ref, verdict, store))
 
-    async def _play(
-        self, step: Step, request: web.Request, record: RecordedRequest, ref: str, verdict: Verdict
-    ) -> web.StreamResponse:
+    async def _play(self, step: Step, at: _Answering) -> web.StreamResponse:
+        record, verdict = at.record, at.verdict
         if isinstance(step, Fault):
-            return await self._fault(step, request, record, ref, verdict)
+            return await self._fault(step, at)
         if isinstance(step, ScriptedResponse):
             return self._scripted(step, record, verdict)
         if 200 <= step < 300:  # noqa: PLR2004
-            return self._normal(request, record, ref, verdict)
+            return self._normal(at)
         retry = {"Retry-After": "1"} if step == HTTPStatus.TOO_MANY_REQUESTS else {}
         return self._error(record, ApiError(step), verdict, headers=retry)
 
     async def _fault(  # noqa: PLR0911 - one answer per kind of fault
-        self,
-        fault: Fault,
-        request: web.Request,
-        record: RecordedRequest,
-        ref: str,
-        verdict: Verdict,
+        self, fault: Fault, at: _Answering
     ) -> web.StreamResponse:
+        request, record, verdict = at.request, at.record, at.verdict
         match fault.kind:
             case FaultKind.LATENCY:
                 if not await self._pause(fault.seconds):
                     return _drop(request)
-                return self._normal(request, record, ref, verdict)
+                return self._normal(at)
             case FaultKind.CLOSE_BEFORE_RESPONSE:
                 return _drop(request)
             case FaultKind.RESET_AFTER_PROCESSING:
-                self._normal(request, record, ref, verdict)
+                self._normal(at)
                 record.status = None
                 return _drop(request)
             case FaultKind.TRUNCATED_BODY:
-                return await self._truncated(request, record, ref, verdict)
+                return await self._truncated(at)
             case FaultKind.HANG:
                 while not self.closing.is_set() and _connected(request):
                     await self._pause(_POLL)
@@ -169,7 +174,7 @@ class Dispatcher:
             case FaultKind.HTML_ERROR:
                 return self._html(record, fault.status)
             case _:  # FaultKind.SKEWED_DATE
-                return self._normal(request, record, ref, verdict, fault.seconds)
+                return self._normal(at, fault.seconds)
 
     def _html(self, record: RecordedRequest, status: int) -> web.Response:
         """Answer as an nginx proxy would: HTML, and none of the API's own headers."""
@@ -180,34 +185,27 @@ class Dispatcher:
             status=status, text=nginx_page(status, HTTPStatus(status).phrase), headers=headers
         )
 
-    def _normal(
-        self,
-        request: web.Request,
-        record: RecordedRequest,
-        ref: str,
-        verdict: Verdict,
-        skew: float = 0.0,
-    ) -> web.Response:
+    def _normal(self, at: _Answering, skew: float = 0.0) -> web.Response:
+        request, record, verdict = at.request, at.record, at.verdict
         operation = record.operation or ""
         call = Call(
-            ref=ref,
+            ref=at.ref,
             raw=record.body,
             query=request.query,
             page_url=self.origin + request.path,
             content_type=request.headers.get("Content-Type", ""),
         )
         try:
-            status, body = answer(self.store, operation, call)
+            status, body = answer(at.store, operation, call)
         except ApiError as exc:
             return self._error(record, exc, verdict)
         if record.method in WRITE_METHODS:
             self.processed[operation] += 1
         return self._respond(record, status, body, verdict, skew=skew)
 
-    async def _truncated(
-        self, request: web.Request, record: RecordedRequest, ref: str, verdict: Verdict
-    ) -> web.StreamResponse:
-        full = self._normal(request, record, ref, verdict)
+    async def _truncated(self, at: _Answering) -> web.StreamResponse:
+        request, record = at.request, at.record
+        full = self._normal(at)
         body = full.body if isinstance(full.body, bytes) else b""
         response = web.StreamResponse(status=full.status, headers=full.headers)
         response.content_length = len(body) + 64

@@ -1,0 +1,159 @@
+"""The audit job at scale, in scaled time: three accounts, every limit enforced, and a resume.
+
+The fake's windows are scaled down (a "minute" of a few seconds) and the client's burst
+window with them, so the job meets the same limits as against DigitalOcean in a fraction of
+the time. The least time the limits allow is worked out with the estimate's own model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import pytest
+
+from aiodo_projects.cli._accounts import Account
+from aiodo_projects.cli._audit import PER_PAGE, Filters
+from aiodo_projects.cli._estimate import Limits, minimum_seconds, requests_needed
+from aiodo_projects.cli._job import JobOutcome, Pacing, open_accounts, run_job
+from aiodo_projects.cli._run_report import RunReport
+from aiodo_projects.cli._sqlite_store import SQLiteStore
+from aiodo_projects.testing import FakeAccount, FakeDigitalOcean, LimitConfig
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from aiodo_projects.cli._store import AuditStore
+
+TOKENS = ("token-prod", "token-staging", "token-dev")
+RUN_META = ("generated_at", "run", "requests", "seconds", "rate_limit")
+
+
+def _fake(limits: LimitConfig, projects: int) -> tuple[FakeDigitalOcean, list[FakeAccount]]:
+    fake = FakeDigitalOcean(token=TOKENS[0], limits=limits)
+    accounts = [fake, *(fake.add_account(token) for token in TOKENS[1:])]
+    for account in accounts:
+        account.seed(projects, resources_per_project=2)
+    return fake, accounts
+
+
+async def _run(
+    store: AuditStore, fake: FakeDigitalOcean, pacing: Pacing, run_id: int | None = None
+) -> tuple[int, JobOutcome]:
+    names = [token.removeprefix("token-") for token in TOKENS]
+    if run_id is None:
+        run_id = await store.start_run(accounts=names, options={})
+    accounts = [(Account(n, t), fake.base_url) for n, t in zip(names, TOKENS, strict=True)]
+    async with open_accounts(accounts, pacing) as opened:
+        for entry in opened:  # the estimate's probe, as the command makes it
+            await entry.client.projects.list(per_page=1)
+        outcome = await run_job(
+            store, run_id, opened, filters=Filters(), concurrency=8, pacing=pacing
+        )
+    return run_id, outcome
+
+
+def _report_json(report: RunReport) -> dict[str, object]:
+    data = report.as_json()
+    assert isinstance(data, dict)
+    kept = {k: v for k, v in data.items() if k not in RUN_META}
+    kept["accounts"] = [
+        {k: v for k, v in account.items() if k not in RUN_META} for account in data["accounts"]
+    ]
+    return kept
+
+
+def _statuses(fake: FakeDigitalOcean) -> Counter[int | None]:
+    return Counter(r.status for r in fake.requests)
+
+
+@pytest.mark.slow
+async def test_audit_scale_three_accounts_complete_under_every_limit_near_the_minimum(
+    tmp_path: Path,
+) -> None:
+    window = 2.0  # DigitalOcean's minute, scaled down 30 times; the hour likewise
+    limits = LimitConfig(minute_window=window, hour_window=120.0, enforce=True)
+    pacing = Pacing(rate_limiter="on", burst_window=window, hour=120.0)
+    fake, accounts = _fake(limits, 1500)
+    async with fake, SQLiteStore(tmp_path / "audit.sqlite3") as store:
+        started = time.perf_counter()
+        run_id, outcome = await _run(store, fake, pacing)
+        elapsed = time.perf_counter() - started
+        inventory = await store.inventory(run_id)
+    requests = 1 + requests_needed(1501, PER_PAGE)  # the probe, the pages, one per project
+    least = minimum_seconds(requests, Limits(burst=240, window=window, hour=120.0))
+    assert outcome.status == "complete", outcome.reason
+    assert _statuses(fake) == {200: 3 * requests}  # 0 x 429, nothing retried
+    assert elapsed >= least
+    assert elapsed <= 1.15 * least, (elapsed, least)
+    report = RunReport.from_inventory(inventory, outcome)
+    for account, section in zip(accounts, report.sections, strict=True):
+        stored = inventory.of(section.name)
+        assert [s.project.id for s in stored] == list(account.projects)
+        assert all(s.finished for s in stored)
+        assert {s.project.id: {r.urn for r in s.resources} for s in stored} == {
+            pid: {r["urn"] for r in account.resources_of(pid)} for pid in account.projects
+        }
+        assert len(section.report.present) == 1501
+        assert section.report.total_resources == 3000
+    assert report.summary.total_resources == 9000
+    print(  # noqa: T201 - the figures the test measured, shown with -s
+        f"\nscale: {fake.received()} requests, {_statuses(fake)[429]} x 429,"
+        f" {elapsed:.2f} s against a minimum of {least:.2f} s ({elapsed / least:.3f}x)"
+    )
+
+
+@pytest.mark.slow
+async def test_audit_scale_interrupted_at_half_and_resumed_reports_as_if_uninterrupted(
+    tmp_path: Path,
+) -> None:
+    window = 0.5
+    limits = LimitConfig(minute_window=window, hour_window=30.0, enforce=True)
+    pacing = Pacing(rate_limiter="on", burst_window=window, hour=30.0)
+    fake, _ = _fake(limits, 600)
+    fake.latency = 0.002
+    async with fake, SQLiteStore(tmp_path / "audit.sqlite3") as store:
+        job = asyncio.create_task(_run(store, fake, pacing))
+        while await _finished(store) < 3 * 601 // 2:  # noqa: ASYNC110 - polls the store
+            await asyncio.sleep(0.01)
+        job.cancel()
+        run_id, interrupted = await job
+        partial = await store.inventory(run_id)
+        finished_first = {(s.account, s.project.id) for s in partial.projects if s.finished}
+        assert interrupted.status == "partial"
+        assert interrupted.reason == "interrupted"
+        assert 0.4 < len(finished_first) / (3 * 601) < 0.8
+
+        _, resumed = await _run(store, fake, pacing, run_id=run_id)
+        assert resumed.status == "complete"
+        resumed_report = RunReport.from_inventory(await store.inventory(run_id), resumed)
+        both_parts = list(fake.requests)
+
+        fake.clear_requests()
+        other_id, uninterrupted = await _run(store, fake, pacing)
+        assert uninterrupted.status == "complete"
+        reference = RunReport.from_inventory(await store.inventory(other_id), uninterrupted)
+    assert _report_json(resumed_report) == _report_json(reference)
+    assert resumed_report.summary.total_resources == 3 * 1200
+    assert not any(r.status == 429 for r in both_parts)
+    names = dict(zip((f"Bearer {t}" for t in TOKENS), ("prod", "staging", "dev"), strict=True))
+    fetched = Counter(
+        (names[r.headers["Authorization"]], r.path.split("/")[3])
+        for r in both_parts
+        if r.operation == "projects_list_resources" and r.status == 200
+    )
+    assert len(fetched) == 3 * 601  # every project's resources, in one run or the other
+    assert all(fetched[key] == 1 for key in finished_first)  # none fetched again
+    again = [key for key, count in fetched.items() if count > 1]
+    assert len(again) <= 3 * 8  # at most those in flight when it was interrupted
+    print(  # noqa: T201 - the figures the test measured, shown with -s
+        f"\nresume: {len(finished_first)} of {3 * 601} projects finished before the"
+        f" interruption, {len(again)} in flight then fetched again, none finished fetched twice"
+    )
+
+
+async def _finished(store: AuditStore) -> int:
+    run = await store.latest_run()
+    return 0 if run is None else sum(account.finished for account in run.accounts)

@@ -110,6 +110,7 @@ def test_cli_audit_resume_refuses_what_it_cannot_resume(
         (["diff", "one", "two"], "audit diff takes run ids (see audit history)"),
         (["diff", "1", "2"], "there is no run 1 in this database"),
         (["export", "3"], "there is no run 3 in this database"),
+        (["export"], "yet: run aiodo-projects audit first"),
     ],
 )
 def test_cli_audit_diff_and_export_of_an_empty_database_say_what_is_missing(

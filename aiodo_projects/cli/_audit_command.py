@@ -28,7 +28,7 @@ from aiodo_projects.cli._history import DiffOutput, ExportOutput, history_table
 from aiodo_projects.cli._job import Opened, Pacing, open_accounts, run_job
 from aiodo_projects.cli._run_report import RunReport
 from aiodo_projects.cli._sqlite_store import SQLiteStore
-from aiodo_projects.cli._store import StoreError, default_db_path
+from aiodo_projects.cli._store import default_db_path
 from aiodo_projects.cli._visible import visible
 
 if TYPE_CHECKING:
@@ -249,7 +249,9 @@ async def audit_export(args: Namespace) -> Output:
         if args.run is None:
             latest = await store.latest_run()
             if latest is None:
-                raise StoreError(f"no runs in {store.path} yet: run aiodo-projects audit first")
+                raise CLIError(
+                    f"no runs in {store.path} yet: run aiodo-projects audit first", EXIT_USAGE
+                )
             run_id = latest.id
         else:
             run_id = args.run

@@ -88,10 +88,9 @@ async def _accounts(args: Namespace) -> AsyncIterator[list[tuple[Account, str]]]
 
 
 def _pacing(args: Namespace) -> Pacing:
+    # --max-duration is checked by its parser; --timeout is a global option parsed as a float.
     if not args.timeout > 0:
         raise CLIError("--timeout must be a positive number of seconds", EXIT_USAGE)
-    if args.max_duration is not None and not args.max_duration > 0:
-        raise CLIError("--max-duration must be a positive number of seconds", EXIT_USAGE)
     return Pacing(
         attempt_timeout=args.timeout,
         max_duration=args.max_duration,

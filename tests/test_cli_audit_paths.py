@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+import aiodo_projects as do
 from aiodo_projects.cli import main
+from aiodo_projects.cli._run_report import RunReport
+from aiodo_projects.cli._sqlite_store import SQLiteStore
 from tests.cli_support import TOKEN, fake_in_thread, run_main
 
 if TYPE_CHECKING:
@@ -265,3 +268,37 @@ def test_cli_audit_an_account_that_fails_is_reported_in_its_section_and_the_othe
     assert re.search(r"error: permission denied \(403\)", shown)
     assert "All 2 accounts" in shown
     assert "Run 2: PARTIAL (failed: " in shown
+
+
+def test_cli_audit_of_one_account_on_a_terminal_ends_with_the_run_status(
+    small: FakeDigitalOcean,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    argv = ["--base-url", small.base_url, "--token", TOKEN, "audit", "--db", str(tmp_path / "r")]
+    assert main(argv) == 0
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())  # without rich's styles
+    assert shown.startswith("Audit of 4 projects and 6 resources\n")
+    assert "Account" not in shown  # one account: its report is the summary
+    assert shown.rstrip().endswith("Run 1: complete")
+    assert capsys.readouterr().err.startswith("Estimate for default: 4 projects; ")
+
+
+async def test_run_report_without_this_process_outcome_has_no_budget_to_warn_of(
+    tmp_path: Path,
+) -> None:
+    project = do.Project(id="00000000-0000-4000-8000-000000000001", name="p", purpose="IoT")
+    async with SQLiteStore(tmp_path / "runs.sqlite3") as store:
+        run_id = await store.start_run(accounts=["prod"], options={})
+        await store.add_projects(run_id, "prod", [project], total=1)
+        await store.finish_project(run_id, "prod", project.id, [])
+        await store.finish_account(run_id, "prod", "complete")
+        await store.finish_run(run_id, "complete")
+        report = RunReport.from_inventory(await store.inventory(run_id))
+    assert report.sections[0].report.rate_limit is None
+    assert report.warnings() == []
+    assert report.exit_code == 0
+    assert report.status_line() == "Run 1: complete"

@@ -28,7 +28,7 @@ from aiodo_projects.cli._history import DiffOutput, ExportOutput, history_table
 from aiodo_projects.cli._job import Opened, Pacing, open_accounts, run_job
 from aiodo_projects.cli._run_report import RunReport
 from aiodo_projects.cli._sqlite_store import SQLiteStore
-from aiodo_projects.cli._store import StoreError, default_db_path
+from aiodo_projects.cli._store import default_db_path
 from aiodo_projects.cli._visible import visible
 
 if TYPE_CHECKING:
@@ -88,10 +88,9 @@ async def _accounts(args: Namespace) -> AsyncIterator[list[tuple[Account, str]]]
 
 
 def _pacing(args: Namespace) -> Pacing:
+    # --max-duration is checked by its parser; --timeout is a global option parsed as a float.
     if not args.timeout > 0:
         raise CLIError("--timeout must be a positive number of seconds", EXIT_USAGE)
-    if args.max_duration is not None and not args.max_duration > 0:
-        raise CLIError("--max-duration must be a positive number of seconds", EXIT_USAGE)
     return Pacing(
         attempt_timeout=args.timeout,
         max_duration=args.max_duration,
@@ -249,7 +248,9 @@ async def audit_export(args: Namespace) -> Output:
         if args.run is None:
             latest = await store.latest_run()
             if latest is None:
-                raise StoreError(f"no runs in {store.path} yet: run aiodo-projects audit first")
+                raise CLIError(
+                    f"no runs in {store.path} yet: run aiodo-projects audit first", EXIT_USAGE
+                )
             run_id = latest.id
         else:
             run_id = args.run

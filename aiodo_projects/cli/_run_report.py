@@ -139,8 +139,8 @@ class RunReport:
         """Return a line for each account that used most of an hour's budget."""
         lines = []
         for section in self.sections:
-            limit = section.report.rate_limit
-            if limit is None or limit.limit <= 0:
+            limit = section.report.rate_limit  # the client refuses a limit under 1
+            if limit is None:
                 continue
             used = limit.limit - limit.remaining
             if used >= WARN_SHARE * limit.limit:

@@ -97,10 +97,14 @@ async def test_redis_scripts_waiters_are_served_in_ticket_order_across_limiters(
         order.append(n)
         lim.release(answered=True)
 
+    async def queued(count: int) -> None:
+        while len(await members(server, "queue")) < count:
+            await asyncio.sleep(0.005)
+
     tasks = []
     for n in range(6):
         tasks.append(asyncio.create_task(waiter((first, second)[n % 2], n)))
-        await asyncio.sleep(0.02)  # each takes its ticket before the next
+        await asyncio.wait_for(queued(n + 1), 5.0)  # each holds its ticket before the next
     first.release(answered=True)
     await asyncio.wait_for(asyncio.gather(*tasks), 10.0)
     await first.aclose()

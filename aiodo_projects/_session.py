@@ -59,15 +59,6 @@ _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
 _REPORTED_WAIT = 0.001  # shorter limiter waits are the cost of its lock, not waits
 
 T = TypeVar("T")
-E = TypeVar("E", bound=DigitalOceanError)
-
-
-def _tag(error: E, attempts: int, rate_limit: RateLimit | None) -> E:
-    """Record on ``error`` how many attempts the call made and the last rate limit seen."""
-    error.attempts = attempts
-    if error.rate_limit is None:
-        error.rate_limit = rate_limit
-    return error
 
 
 class _Failed(Exception):  # noqa: N818 -- internal signal, never escapes this module
@@ -148,10 +139,7 @@ class APISession:
         retry_policy: RetryPolicy,
         headers: Mapping[str, str] | None,
     ) -> APISession:
-        """Return a session with other settings that shares this one's limiter and budget.
-
-        ``headers`` are added to the ones this session already adds.
-        """
+        """Return a session with other settings and more headers, sharing limiter and budget."""
         return APISession(
             token=self._token,
             get_http=get_http,
@@ -240,9 +228,11 @@ class APISession:
 
     def _finished(self, error: DigitalOceanError, sent: int) -> DigitalOceanError:
         """Record the call's attempts and rate limit on its error; mask the token in it."""
-        _tag(error, sent, self.rate_limit)
-        if isinstance(error.__cause__, DigitalOceanError):
-            _tag(error.__cause__, sent, self.rate_limit)
+        for tagged in (error, error.__cause__):
+            if isinstance(tagged, DigitalOceanError):
+                tagged.attempts = sent
+                if tagged.rate_limit is None:
+                    tagged.rate_limit = self.rate_limit
         return redact_chain(error, self._token)
 
     def _next_attempt(

@@ -1,4 +1,4 @@
-"""Cancellation at random points leaves nothing behind (DESIGN §3, issue 3 item 6)."""
+"""Cancellation at random points leaves nothing behind."""
 
 from __future__ import annotations
 

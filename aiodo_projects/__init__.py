@@ -8,6 +8,7 @@
 
 from aiodo_projects._client import Client
 from aiodo_projects._limiter import Limiter, TokenBucketLimiter, WaitTooLong
+from aiodo_projects._options import RateLimits, Timeout
 from aiodo_projects._pagination import PageIterator, Paginator
 from aiodo_projects._projects import ProjectFields, Projects
 from aiodo_projects._ratelimit import RateLimit
@@ -68,12 +69,14 @@ __all__ = [
     "Projects",
     "RateLimit",
     "RateLimitError",
+    "RateLimits",
     "Resource",
     "ResourceLinks",
     "ResourceStatus",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
+    "Timeout",
     "TokenBucketLimiter",
     "UnprocessableEntityError",
     "ValidationError",

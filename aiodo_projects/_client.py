@@ -1,118 +1,53 @@
-"""The Client: configuration, the aiohttp session it owns or borrows, and ``client.projects``."""
+"""The Client: its options, the aiohttp session it owns or borrows, and ``client.projects``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-from collections.abc import Iterable
 from ssl import SSLContext
 from typing import TYPE_CHECKING, Literal
 
 import aiohttp
-import attrs
 
 from aiodo_projects._closing import AsyncClosing
-from aiodo_projects._limiter import (
-    DEFAULT_BURST_LIMIT,
-    DEFAULT_BURST_WINDOW,
-    Limiter,
-    shared_limiter,
+from aiodo_projects._options import (
+    RateLimits,
+    Timeout,
+    check_headers,
+    check_limiter,
+    check_timeout,
+    check_trace_configs,
+    token_from,
 )
 from aiodo_projects._projects import Projects
-from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT
 from aiodo_projects._retry import RetryPolicy
 from aiodo_projects._session import APISession
-from aiodo_projects._validation import (
-    check_base_url,
-    check_callable,
-    check_count,
-    check_seconds,
-    check_token,
-    is_loopback,
-)
+from aiodo_projects._validation import check_base_url, check_callable, check_count
 from aiodo_projects.errors import ClientClosedError, ValidationError
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncGenerator, Callable
+    from collections.abc import AsyncGenerator, Callable, Iterable, Mapping
 
     from yarl import URL
 
+    from aiodo_projects._limiter import Limiter
     from aiodo_projects._ratelimit import RateLimit
     from aiodo_projects._retry import RetryEvent, WaitEvent
 
 __all__ = ["DEFAULT_BASE_URL", "Client"]
 
 DEFAULT_BASE_URL = "https://api.digitalocean.com"
-TOKEN_ENV = "DIGITALOCEAN_TOKEN"  # noqa: S105 -- the variable's name, not a secret
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
-def _token(token: object) -> str:
-    if token is not None:
-        return check_token(token, "token")
-    from_env = os.environ.get(TOKEN_ENV)
-    if from_env is None or not from_env.strip():
-        raise ValidationError(
-            f"no API token: pass Client(token=...) or set the {TOKEN_ENV} environment variable"
-        )
-    return check_token(from_env, f"the {TOKEN_ENV} environment variable")
-
-
-def _retry_policy(max_retries: object, policy: object) -> RetryPolicy:
+def _retry_policy(policy: object) -> RetryPolicy:
     if policy is None:
-        policy = RetryPolicy()
-    elif not isinstance(policy, RetryPolicy):
+        return RetryPolicy()
+    if not isinstance(policy, RetryPolicy):
         raise ValidationError(
             f"retry_policy must be a RetryPolicy or None, not {type(policy).__name__}"
         )
-    if max_retries is None:
-        return policy
-    return attrs.evolve(policy, max_retries=check_count("max_retries", max_retries, least=0))
-
-
-def _limiter(
-    base_url: URL,
-    token: str,
-    *,
-    choice: Limiter | bool | Literal["auto"] | None,
-    limit: int,
-    window: float,
-    hourly: bool,
-) -> Limiter | None:
-    if choice == "auto":
-        # DigitalOcean's limits do not apply to a loopback server (the embedded fake, a local
-        # mock), which is the only kind plain http may reach: there the limiter is opt-in.
-        choice = not is_loopback(base_url.host or "")
-    if choice is None or choice is False:
-        return None
-    if choice is True:
-        try:
-            return shared_limiter(
-                str(base_url.origin()), token, limit=limit, window=window, hourly=hourly
-            )
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-    if not isinstance(choice, Limiter):
-        raise ValidationError(
-            "rate_limiter must be 'auto', True, False, None or an object with acquire, release"
-            " and pause"
-        )
-    return choice
-
-
-def _trace_configs(trace_configs: object) -> list[aiohttp.TraceConfig]:
-    if trace_configs is None:
-        return []
-    if isinstance(trace_configs, str | bytes) or not isinstance(trace_configs, Iterable):
-        raise ValidationError("trace_configs must be a list of aiohttp.TraceConfig or None")
-    traces = list(trace_configs)
-    for trace in traces:
-        if not isinstance(trace, aiohttp.TraceConfig):
-            raise ValidationError(
-                f"trace_configs must hold aiohttp.TraceConfig objects, not {type(trace).__name__}"
-            )
-    return traces
+    return policy
 
 
 async def _closed_with_its_loop(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
@@ -162,32 +97,28 @@ class Client(AsyncClosing):
     ...     async for project in client.projects.iter_all():
     ...         print(project.name)
 
-    ``token`` defaults to the ``DIGITALOCEAN_TOKEN`` environment variable. Pass ``session`` to
-    share your own ``aiohttp.ClientSession`` (it is never closed by the client); otherwise one
-    is created on first use, inside the running event loop, with ``trace_configs`` if given.
-    ``timeout`` bounds each whole call in seconds: rate-limiter waits, attempts and backoff
-    together. ``ssl`` takes an ``ssl.SSLContext`` (for a private CA). Every argument is checked
-    here: a bad one raises :class:`ValidationError` naming it. ``base_url`` is an origin only
-    (no path: page links name paths from the origin).
+    ``token`` defaults to the ``DIGITALOCEAN_TOKEN`` environment variable. ``base_url`` is an
+    origin only (no path: page links name paths from the origin). Pass ``session`` to share
+    your own ``aiohttp.ClientSession`` (it is never closed by the client); otherwise one is
+    created on first use, inside the running event loop, with ``trace_configs`` if given.
+    ``ssl`` takes an ``ssl.SSLContext`` (for a private CA). Every argument is checked here: a
+    bad one raises :class:`ValidationError` naming it.
+
+    - ``timeout``: seconds for a whole call, or a :class:`Timeout` that also bounds each
+      attempt and the longest rate-limit wait accepted.
+    - ``max_retries`` (default 3; 0 turns retries off) and ``retry_policy``
+      (:class:`RetryPolicy`: backoff, retried statuses, idempotent methods, retry budget).
+    - ``rate_limiter``: ``True`` shares one :class:`TokenBucketLimiter` of the default size
+      among every client of this token and origin in the process, a :class:`RateLimits` the
+      same of that size; ``False`` turns it off; or pass any :class:`Limiter`. The default,
+      ``"auto"``, is ``True`` except for a loopback ``base_url`` (the embedded fake), where
+      DigitalOcean's limits do not apply.
+    - ``on_retry`` and ``on_wait`` are called with a :class:`RetryEvent` before each retry
+      and a :class:`WaitEvent` after each limiter wait, to meter them.
 
     Once closed, a call raises :class:`ClientClosedError`. The session the client creates
     belongs to the running event loop and is closed when that loop ends, even without
     :meth:`aclose`; a later loop (another ``asyncio.run()``) gets a session of its own.
-
-    Reliability (see the README's "Rate limits and retries"):
-
-    - ``max_retries`` (default 3; 0 turns retries off) or a whole ``retry_policy``
-      (:class:`RetryPolicy`: backoff, statuses, per-attempt timeout, retry budget).
-    - ``rate_limiter``: ``True`` shares one :class:`TokenBucketLimiter` among every client of
-      this token and origin in the process, sized by ``burst_limit`` requests per
-      ``burst_window`` seconds and, with ``hourly_limit``, the hourly budget DigitalOcean
-      reports; ``False`` or ``None`` turns it off; or pass any :class:`Limiter`. The default,
-      ``"auto"``, is ``True`` except for a loopback ``base_url`` (the embedded fake), where
-      DigitalOcean's limits do not apply.
-    - ``max_rate_limit_wait``: a rate-limit wait longer than this (seconds) raises
-      :class:`RateLimitError` at once instead of sleeping.
-    - ``on_retry`` and ``on_wait`` are called with a :class:`RetryEvent` before each retry
-      and a :class:`WaitEvent` after each limiter wait, to meter them.
     """
 
     def __init__(
@@ -196,75 +127,109 @@ class Client(AsyncClosing):
         *,
         base_url: str | URL = DEFAULT_BASE_URL,
         session: aiohttp.ClientSession | None = None,
-        timeout: float = 30.0,
+        timeout: float | Timeout = 30.0,
+        max_retries: int = 3,
+        retry_policy: RetryPolicy | None = None,
+        rate_limiter: Limiter | RateLimits | bool | Literal["auto"] = "auto",
         ssl: SSLContext | None = None,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-        max_retries: int | None = None,
-        retry_policy: RetryPolicy | None = None,
-        rate_limiter: Limiter | bool | Literal["auto"] | None = "auto",
-        burst_limit: int = DEFAULT_BURST_LIMIT,
-        burst_window: float = DEFAULT_BURST_WINDOW,
-        hourly_limit: bool = True,
-        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
         on_retry: Callable[[RetryEvent], object] | None = None,
         on_wait: Callable[[WaitEvent], object] | None = None,
         trace_configs: Iterable[aiohttp.TraceConfig] | None = None,
     ) -> None:
-        token = _token(token)
+        token = token_from(token)
         self._base_url = check_base_url(base_url)
-        timeout = check_seconds("timeout", timeout)
+        checked_timeout = check_timeout(timeout)
+        max_retries = check_count("max_retries", max_retries, least=0)
+        policy = _retry_policy(retry_policy)
         if ssl is not None and not isinstance(ssl, SSLContext):
             raise ValidationError(
                 f"ssl must be an ssl.SSLContext or None, not {ssl!r}; TLS is always verified"
                 " (for a private CA, pass a context that trusts it)"
             )
         max_body_size = check_count("max_body_size", max_body_size, least=1)
-        policy = _retry_policy(max_retries, retry_policy)
-        burst_limit = check_count("burst_limit", burst_limit, least=1)
-        burst_window = check_seconds("burst_window", burst_window)
-        if type(hourly_limit) is not bool:
-            raise ValidationError(f"hourly_limit must be True or False, not {hourly_limit!r}")
-        max_rate_limit_wait = check_seconds(
-            "max_rate_limit_wait", max_rate_limit_wait, zero=True, infinite=True
-        )
         check_callable("on_retry", on_retry)
         check_callable("on_wait", on_wait)
-        traces = _trace_configs(trace_configs)
+        traces = check_trace_configs(trace_configs)
         self._borrowed = _borrowed_session(session, traces)
         self._owned: aiohttp.ClientSession | None = None
         self._owned_loop: asyncio.AbstractEventLoop | None = None
         self._watcher: AsyncGenerator[None] | None = None
         self._trace_configs = traces
         self._closed = False
+        self._parent: Client | None = None
         self._api = APISession(
             token=token,
             get_http=self._http,
-            timeout=timeout,
+            timeout=checked_timeout,
             ssl_context=ssl,
             max_body_size=max_body_size,
+            max_retries=max_retries,
             retry_policy=policy,
-            limiter=_limiter(
-                self._base_url,
-                token,
-                choice=rate_limiter,
-                limit=burst_limit,
-                window=burst_window,
-                hourly=hourly_limit,
-            ),
-            max_rate_limit_wait=max_rate_limit_wait,
+            limiter=check_limiter(self._base_url, token, choice=rate_limiter),
             on_retry=on_retry,
             on_wait=on_wait,
         )
         self.projects = Projects(self._api, self._base_url)
 
+    def with_options(
+        self,
+        *,
+        timeout: float | Timeout | None = None,
+        max_retries: int | None = None,
+        retry_policy: RetryPolicy | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Client:
+        """Return a client with other options, sharing this one's session, limiter and budget.
+
+        For a per-call override: a web handler's 2 s budget where the application's batch
+        jobs keep 5 minutes, or a request id to pass on. An option not given (``None``) stays
+        as it is here; ``headers`` are added to every request (the client's own
+        ``Authorization``, ``Content-Type``, ``Accept`` and ``User-Agent`` stay).
+
+        >>> quick = client.with_options(timeout=2.0, headers={"X-Request-Id": rid})  # doctest:+SKIP
+        >>> project = await quick.projects.get(project_id)  # doctest: +SKIP
+
+        The derived client never closes the session: its :meth:`aclose` only stops it, and
+        once this client is closed, so is every client derived from it.
+        """
+        api = self._api
+        root = self._parent or self
+        derived = Client.__new__(Client)
+        derived._base_url = self._base_url  # noqa: SLF001 -- a Client filling in a Client
+        derived._closed = False  # noqa: SLF001
+        derived._parent = root  # noqa: SLF001
+        derived._api = api.derive(  # noqa: SLF001
+            get_http=derived._http,  # noqa: SLF001
+            timeout=api.timeout if timeout is None else check_timeout(timeout),
+            max_retries=(
+                api.max_retries
+                if max_retries is None
+                else check_count("max_retries", max_retries, least=0)
+            ),
+            retry_policy=api.policy if retry_policy is None else _retry_policy(retry_policy),
+            headers=None if headers is None else check_headers(headers),
+        )
+        derived.projects = Projects(derived._api, self._base_url)  # noqa: SLF001
+        return derived
+
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "open"
-        return f"<Client base_url={str(self._base_url)!r} {state}>"
+        api = self._api
+        limiter = api.limiter or False
+        return (
+            f"Client(base_url={str(self._base_url)!r}, timeout={api.timeout!r},"
+            f" max_retries={api.max_retries}, rate_limiter={limiter!r}, closed={self.is_closed})"
+        )
 
     @property
     def base_url(self) -> URL:
         """The API origin every request goes to."""
         return self._base_url
+
+    @property
+    def timeout(self) -> Timeout:
+        """How long a call, an attempt and a rate-limit wait may take."""
+        return self._api.timeout
 
     @property
     def rate_limit(self) -> RateLimit | None:
@@ -278,8 +243,8 @@ class Client(AsyncClosing):
 
     @property
     def is_closed(self) -> bool:
-        """Whether :meth:`aclose` has been called."""
-        return self._closed
+        """Whether :meth:`aclose` has been called (on this client or the one it derives from)."""
+        return self._closed or (self._parent is not None and self._parent.is_closed)
 
     def _http(self) -> aiohttp.ClientSession:
         """Return the session for the next attempt, in the running event loop."""
@@ -288,6 +253,14 @@ class Client(AsyncClosing):
                 "this Client is closed (aclose() was called, or its async with block ended), so"
                 " it sends nothing more: create a new Client"
             )
+        parent = self._parent
+        if parent is not None:
+            if parent._closed:  # noqa: SLF001 -- the Client this one was derived from
+                raise ClientClosedError(
+                    "the Client this one was derived from (with_options) is closed, so it sends"
+                    " nothing more"
+                )
+            return parent._http()  # noqa: SLF001
         borrowed = self._borrowed
         if borrowed is not None:
             if borrowed.closed:
@@ -310,9 +283,12 @@ class Client(AsyncClosing):
         """Close the session the client created (a borrowed session stays open).
 
         Calls still running then end with :class:`ClientClosedError`, or with
-        :class:`AmbiguousWriteError` for a write that may have been processed.
+        :class:`AmbiguousWriteError` for a write that may have been processed. A client made
+        by :meth:`with_options` only stops: the session is its parent's.
         """
         self._closed = True
+        if self._parent is not None:
+            return
         self._owned = None
         watcher, self._watcher = self._watcher, None
         # A session made in another loop is closed by that loop as it ends.

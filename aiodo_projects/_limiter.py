@@ -17,7 +17,7 @@ import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from aiodo_projects._ratelimit import Buckets
+from aiodo_projects._buckets import Buckets
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -97,7 +97,7 @@ def _resolve(future: asyncio.Future[None]) -> None:
 
 
 class TokenBucketLimiter:
-    """The default :class:`Limiter`: DESIGN §3's burst and hourly buckets, FIFO waiters.
+    """The default :class:`Limiter`: a burst and an hourly bucket, and FIFO waiters.
 
     At most ``limit`` requests are counted by the server in any trailing ``window`` seconds
     (each token comes back ``window`` seconds after its attempt ended); the hourly budget
@@ -294,8 +294,8 @@ def shared_limiter(
             have_limit, have_window, have_hourly = limiter.settings
             msg = (
                 "another Client already shares a rate limiter for this token with "
-                f"burst_limit={have_limit}, burst_window={have_window}, "
-                f"hourly_limit={have_hourly}; give every Client of one token the same settings"
+                f"RateLimits(burst_limit={have_limit}, burst_window={have_window}, "
+                f"hourly={have_hourly}); give every Client of one token the same RateLimits"
             )
             raise ValueError(msg)
         return limiter

@@ -1,4 +1,4 @@
-"""The Projects endpoints: thin methods that validate, send and decode.
+"""The Projects endpoints: thin methods that validate, then send and say what to decode.
 
 Paths, bodies and status codes follow DigitalOcean's OpenAPI description of ``/v2/projects*``.
 """
@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import logging
 import operator
-from typing import TYPE_CHECKING, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
-from aiodo_projects._convert import converter
 from aiodo_projects._pagination import Paginator
-from aiodo_projects._retrier import ambiguous, tag
 from aiodo_projects._validation import (
     FIELDS,
     check_page,
@@ -19,12 +17,7 @@ from aiodo_projects._validation import (
     check_project_id,
     check_urns,
 )
-from aiodo_projects.errors import (
-    AmbiguousWriteError,
-    DecodeError,
-    DigitalOceanError,
-    ValidationError,
-)
+from aiodo_projects.errors import AmbiguousWriteError, DigitalOceanError, ValidationError
 from aiodo_projects.models import Environment, Page, Project, Resource
 
 if TYPE_CHECKING:
@@ -39,8 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["ProjectFields", "Projects"]
 
 logger = logging.getLogger("aiodo_projects")
-
-T = TypeVar("T")
 
 _project_id = operator.attrgetter("id")
 _resource_urn = operator.attrgetter("urn")
@@ -64,20 +55,8 @@ class Projects:
         self._base_url = base_url
         self._url = base_url / "v2" / "projects"
 
-    def _decode(self, body: object, cls: type[T], *, created: URL | None = None) -> T:
-        """Decode an answer's body; a DecodeError carries the call's attempts and rate limit.
-
-        For a create (``created`` is the URL posted to), an unreadable answer means the new
-        project's id is unknown: the outcome is ambiguous, and ``reconcile`` may find it.
-        """
-        try:
-            return converter.structure(body, cls)
-        except DecodeError as exc:
-            tag(exc, self._api.last_attempts, self._api.rate_limit)
-            if created is None:
-                raise
-            error = tag(ambiguous("POST", created.path, exc), exc.attempts, exc.rate_limit)
-            raise error from exc
+    def __repr__(self) -> str:
+        return f"Projects(base_url={str(self._base_url)!r})"
 
     def _project_url(self, project_id: str | uuid.UUID) -> URL:
         return self._url / check_project_id(project_id)
@@ -109,7 +88,7 @@ class Projects:
         )
 
     async def _fetch_projects(self, url: URL) -> Page[Project]:
-        return self._decode(await self._api.request("GET", url), Page[Project])
+        return await self._api.request("GET", url, expect=Page[Project])
 
     async def create(
         self,
@@ -143,8 +122,9 @@ class Projects:
         )
         urns = None if resources is None else check_urns(resources)
         try:
-            data = await self._api.request("POST", self._url, body=body)
-            project = self._decode(data, Project, created=self._url)
+            # An unreadable answer to this POST is ambiguous too: the new project's id is
+            # unknown, and reconcile may find it.
+            project = await self._api.request("POST", self._url, body=body, expect=Project)
         except AmbiguousWriteError as exc:
             if not reconcile:
                 raise
@@ -185,15 +165,15 @@ class Projects:
     async def get(self, project_id: str | uuid.UUID) -> Project:
         """Return one project (``GET /v2/projects/{project_id}``)."""
         # awaited here, not through _read: one coroutine less on the most common call
-        body = await self._api.request("GET", self._url / check_project_id(project_id))
-        return self._decode(body, Project)
+        url = self._url / check_project_id(project_id)
+        return await self._api.request("GET", url, expect=Project)
 
     async def get_default(self) -> Project:
         """Return the default project (``GET /v2/projects/default``)."""
         return await self._read(self._url / "default")
 
     async def _read(self, url: URL) -> Project:
-        return self._decode(await self._api.request("GET", url), Project)
+        return await self._api.request("GET", url, expect=Project)
 
     async def update(self, project_id: str | uuid.UUID, **fields: Unpack[ProjectFields]) -> Project:
         """Replace a project (``PUT``): name, description, purpose, environment, is_default."""
@@ -217,7 +197,7 @@ class Projects:
         body = check_project_fields(dict(fields), required=FIELDS if complete else ())
         if not body:
             raise ValidationError(f"give at least one of {', '.join(FIELDS)} to patch")
-        return self._decode(await self._api.request(method, url, body=body), Project)
+        return await self._api.request(method, url, body=body, expect=Project)
 
     async def delete(self, project_id: str | uuid.UUID) -> None:
         """Delete an empty project (``DELETE``, 204); one with resources raises 412."""
@@ -257,7 +237,7 @@ class Projects:
         return self.iter_resources("default", per_page=per_page, concurrency=concurrency)
 
     async def _fetch_resources(self, url: URL) -> Page[Resource]:
-        return self._decode(await self._api.request("GET", url), Page[Resource])
+        return await self._api.request("GET", url, expect=Page[Resource])
 
     async def assign_resources(
         self, project_id: str | uuid.UUID, urns: Iterable[str]
@@ -265,7 +245,7 @@ class Projects:
         """Assign resources by URN (``POST .../resources``); return each with its status."""
         body = {"resources": check_urns(urns)}
         url = self._project_url(project_id) / "resources"
-        return self._decode(await self._api.request("POST", url, body=body), list[Resource])
+        return await self._api.request("POST", url, body=body, expect=list[Resource])
 
     async def assign_default_resources(self, urns: Iterable[str]) -> builtins.list[Resource]:
         """Assign resources by URN to the default project."""

@@ -1,10 +1,14 @@
-"""DigitalOcean's ``ratelimit-*`` headers, parsed into :class:`RateLimit` (pure, no I/O)."""
+"""What responses say about waiting: ``ratelimit-*``, ``Retry-After`` and ``Date`` (pure).
+
+The ``ratelimit-*`` headers are parsed into :class:`RateLimit`. Waits the server asks for are
+measured against the response's ``Date`` header, so a local clock that is off does not matter.
+"""
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 import attrs
@@ -12,14 +16,18 @@ import attrs
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-__all__ = ["HOURLY_WINDOW", "Buckets", "RateLimit", "RateLimitParser"]
+__all__ = [
+    "HOURLY_WINDOW",
+    "RateLimit",
+    "RateLimitParser",
+    "parse_http_date",
+    "rate_limit_wait",
+    "reset_in_seconds",
+    "retry_after_seconds",
+]
 
-_RESOLUTION = 1e-6  # seconds
-# DigitalOcean counts each request for an hour, so a ratelimit-reset is never more than an
-# hour ahead of the server's clock (give or take the rounding of two whole-second headers,
-# Date and ratelimit-reset): a later one is not believed.
+# DigitalOcean counts each request for an hour.
 HOURLY_WINDOW = 3600.0
-_LONGEST_RESET = HOURLY_WINDOW + 2.0
 
 
 @attrs.frozen
@@ -101,161 +109,66 @@ class RateLimitParser:
         return parsed
 
 
-class Buckets:
-    """The limiter's arithmetic: a burst bucket, an hourly bucket and a shared pause (pure).
+# -- waits the server asks for ----------------------------------------------------------------
 
-    Times are seconds on one monotonic clock that the caller passes in, so the logic is
-    tested with a fake clock. Not thread-safe: the async limiter holds a lock around it.
 
-    *Burst*: ``limit`` tokens. A send spends one, and it returns exactly ``window`` seconds
-    after that attempt ended. DigitalOcean's per-minute limit is a sliding log of arrivals,
-    and a request arrives at the latest when its answer comes back, so the same token is never
-    used twice within ``window`` seconds of the server's log: at most ``limit`` requests are
-    ever counted in any trailing window. (Counting from the send instead would let network
-    jitter put ``limit + 1`` arrivals in one window.)
+def parse_http_date(value: str | None) -> float | None:
+    """Parse an HTTP date (``Date``, ``Retry-After``) into Unix seconds, or ``None``."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive one came from "-0000"
+        return None
+    try:
+        return parsed.timestamp()
+    except (OverflowError, OSError, ValueError):  # pragma: no cover - platform limits
+        return None
 
-    *Hourly*: the budget the server reports; sends in flight count against it. A report
-    replaces the one believed when it is newer (a later ``ratelimit-reset``), lower (a smaller
-    ``ratelimit-remaining``: answers to concurrent requests arrive in any order, and the lower
-    figure is the safe one), or when the believed report's reset has passed (it no longer
-    describes the present). When the budget is spent, sends wait until ``ratelimit-reset``
-    (``reset_in`` seconds by the server's own clock), when at least one counted request
-    expires. Before the first answer only one send at a time goes out, to learn the budget
-    without spending it blindly; while no answer has carried the headers, the hourly bucket
-    holds nothing back.
 
-    A report cannot hold sends back for longer than DigitalOcean's hourly window: a reset
-    further ahead is taken as one window ahead, and such a report is believed only until
-    any other report arrives, so one hostile or broken answer cannot stop the token for good.
+def _server_now(headers: Mapping[str, str], local_now: float) -> float:
+    server = parse_http_date(headers.get("Date"))
+    return local_now if server is None else server
 
-    *Pause*: after a 429 nobody sends until the pause ends.
+
+def retry_after_seconds(headers: Mapping[str, str], local_now: float) -> float | None:
+    """Return how long ``Retry-After`` asks to wait, or ``None`` when absent or garbled.
+
+    Delay-seconds may carry decimals; negative, infinite and NaN values are ignored. An HTTP
+    date is measured from the response's ``Date`` (the local clock only when there is none),
+    and a date in the past means no wait.
     """
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        when = parse_http_date(value)
+        if when is None:
+            return None
+        return max(0.0, when - _server_now(headers, local_now))
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return seconds
 
-    __slots__ = (
-        "_hourly",
-        "_remaining",
-        "_reset_at",
-        "_reset_epoch",
-        "_returns",
-        "in_flight",
-        "limit",
-        "paused_until",
-        "probing",
-        "window",
-    )
 
-    def __init__(self, *, limit: int, window: float, hourly: bool = True) -> None:
-        if limit < 1:
-            raise ValueError(f"the burst limit must be at least 1, not {limit!r}")
-        if not (window > 0 and math.isfinite(window)):
-            raise ValueError(f"the burst window must be a positive number, not {window!r}")
-        self.limit = limit
-        self.window = window
-        self._hourly = hourly
-        self._returns: deque[float] = deque()  # when tokens of ended attempts come back
-        self.in_flight = 0
-        self.paused_until = -math.inf
-        self.probing = hourly  # no answer seen yet
-        self._remaining: int | None = None  # None: no hourly budget known
-        self._reset_epoch = -math.inf
-        self._reset_at: float | None = None
+def reset_in_seconds(reset_epoch: float, headers: Mapping[str, str], local_now: float) -> float:
+    """Return the seconds until ``ratelimit-reset``, by the server's ``Date`` (never negative)."""
+    return max(0.0, reset_epoch - _server_now(headers, local_now))
 
-    @property
-    def remaining(self) -> int | None:
-        """The hourly budget as last learned (before subtracting sends in flight)."""
-        return self._remaining
 
-    def delay(self, now: float) -> float:
-        """Return 0.0 if one send may go now, else how long to wait.
+def rate_limit_wait(
+    headers: Mapping[str, str], rate_limit: RateLimit | None, local_now: float
+) -> float | None:
+    """Return how long a 429 asks to wait, or ``None`` when it does not say.
 
-        ``math.inf`` means the wait ends only when a send in flight is answered.
-        """
-        returns = self._returns
-        # A timer may fire a hair early (clock resolution, float rounding): a token due back
-        # within a microsecond counts as back, rather than costing another loop round trip.
-        while returns and returns[0] <= now + _RESOLUTION:
-            returns.popleft()
-        wait = self.paused_until - now
-        if self.in_flight + len(returns) >= self.limit:
-            # The next token back is the oldest returning one, or one still in flight.
-            wait = max(wait, returns[0] - now if returns else math.inf)
-        if self._hourly:
-            wait = max(wait, self._hourly_delay(now))
-        return wait if wait > _RESOLUTION else 0.0
-
-    def _hourly_delay(self, now: float) -> float:
-        if self.probing:
-            return 0.0 if self.in_flight == 0 else math.inf
-        remaining = self._remaining
-        if remaining is None:
-            return 0.0
-        if self._reset_at is not None and now >= self._reset_at:
-            # The oldest counted request has expired: at least one more send is allowed.
-            remaining = self._remaining = remaining + 1
-            self._reset_at = None
-        if remaining > self.in_flight:
-            return 0.0
-        if self._reset_at is not None:
-            return self._reset_at - now
-        # No known reset: an answer in flight will tell; with none in flight, one send asks.
-        return math.inf if self.in_flight else 0.0
-
-    def blocking_wait(self, now: float) -> float:
-        """Return the part of the wait the server imposed, or 0.0.
-
-        That is a 429 pause, or the time to ``ratelimit-reset`` once the server said no
-        budget remains (while sends are in flight, their answers may still say otherwise).
-        """
-        wait = self.paused_until - now
-        reset_at = self._reset_at
-        if self._hourly and self._remaining == 0 and reset_at is not None:
-            wait = max(wait, reset_at - now)
-        return max(wait, 0.0)
-
-    def take(self) -> None:
-        """Spend one token of each bucket for a send (after ``delay`` gave 0)."""
-        self.in_flight += 1
-
-    def done(
-        self,
-        now: float,
-        *,
-        answered: bool,
-        remaining: int | None = None,
-        reset_epoch: float = 0.0,
-        reset_in: float = 0.0,
-    ) -> None:
-        """Note that an attempt ended, with an answer or not, with the hourly figures or not.
-
-        ``remaining`` and ``reset_epoch`` are the ``ratelimit-remaining`` and
-        ``ratelimit-reset`` of the answer, ``reset_in`` the seconds until that reset by the
-        server's own clock (at most about :data:`HOURLY_WINDOW` is believed). An answer without
-        them still counted against the server's budget, so a known budget goes down by one.
-        """
-        if self.in_flight > 0:
-            self.in_flight -= 1
-            self._returns.append(now + self.window)
-        if not answered:
-            return  # nothing learned; while probing, the next send probes
-        self.probing = False
-        known = self._remaining
-        if remaining is None:
-            if known is not None:
-                self._remaining = max(0, known - 1)
-            return
-        if remaining < 0:
-            return  # not a budget: the report is ignored
-        if not 0.0 <= reset_in <= _LONGEST_RESET:  # NaN included
-            # Counted from the server's own clock, a reset beyond one window is impossible.
-            # Believe it for one window at most, and only until another report comes.
-            reset_in = HOURLY_WINDOW if not reset_in < 0.0 else 0.0
-            reset_epoch = -math.inf
-        expired = self._reset_at is None or now >= self._reset_at
-        if known is None or expired or remaining < known or reset_epoch > self._reset_epoch:
-            self._remaining = remaining
-            self._reset_epoch = reset_epoch
-            self._reset_at = now + reset_in
-
-    def pause(self, now: float, seconds: float) -> None:
-        """Hold every send for ``seconds`` from ``now`` (a pause never shortens another)."""
-        self.paused_until = max(self.paused_until, now + seconds)
+    That is ``Retry-After``, else, when the hourly budget is spent, ``ratelimit-reset``.
+    """
+    seconds = retry_after_seconds(headers, local_now)
+    if seconds is None and rate_limit is not None and rate_limit.remaining == 0:
+        seconds = reset_in_seconds(rate_limit.reset.timestamp(), headers, local_now)
+    return seconds

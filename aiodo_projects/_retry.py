@@ -1,9 +1,10 @@
-"""Retry decisions, ``Retry-After`` parsing, backoff and the retry budget (pure, no I/O).
+"""Whether a failed attempt is tried again, after how long, or how the call ends (pure).
 
-The rules are DESIGN §3: an attempt that may have been processed is repeated only when the
-method is idempotent; a 429 or a connection that failed before anything was sent may be
-repeated whatever the method. Waits the server asks for are computed against the response's
-``Date`` header, so a local clock that is off does not matter.
+An attempt that may have been processed is repeated only when the method is idempotent; a 429
+or a connection that failed before anything was sent may be repeated whatever the method.
+:func:`decide_retry` is the one decision between attempts; the session's loop carries it out
+(sleeps, pauses the shared limiter, meters the retry). The wording of the errors a call ends
+with when the limiter refuses a wait or the deadline passes is here too.
 """
 
 from __future__ import annotations
@@ -11,30 +12,38 @@ from __future__ import annotations
 import enum
 import math
 import random
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import attrs
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
+from aiodo_projects._limiter import TokenBucketLimiter
+from aiodo_projects._protocol import IDEMPOTENT_METHODS, ambiguous
+from aiodo_projects.errors import (
+    APIStatusError,
+    APITimeoutError,
+    DigitalOceanError,
+    RateLimitError,
+    ValidationError,
+)
 
-    from aiodo_projects._ratelimit import RateLimit
+if TYPE_CHECKING:
+    from aiodo_projects._limiter import Limiter
 
 __all__ = [
     "Failure",
+    "Retry",
     "RetryBudget",
     "RetryEvent",
     "RetryPolicy",
     "WaitEvent",
+    "decide_retry",
     "human_duration",
-    "parse_http_date",
-    "rate_limit_wait",
-    "reset_in_seconds",
-    "retry_after_seconds",
+    "refused",
+    "status_failure",
+    "timed_out",
 ]
 
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _TRANSIENT_STATUSES = frozenset({500, 502, 503, 504})
 
 
@@ -49,22 +58,27 @@ class Failure(enum.Enum):
 
 
 def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not value >= 0 or not math.isfinite(value):
-        msg = f"{attribute.name} must be a finite number >= 0, not {value!r}"
-        raise ValueError(msg)
+    if type(value) not in {int, float} or not value >= 0 or not math.isfinite(value):
+        msg = f"RetryPolicy.{attribute.name} must be a finite number >= 0, not {value!r}"
+        raise ValidationError(msg)
+
+
+def _count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if type(value) is not int or value < 0:
+        msg = f"RetryPolicy.{attribute.name} must be an int >= 0, not {value!r}"
+        raise ValidationError(msg)
 
 
 @attrs.frozen
 class RetryPolicy:
-    """What the client retries, how often and how long it backs off (a value object).
+    """How the client backs off, what it retries and how much (a value object).
 
-    ``max_retries`` repeats after the first attempt (0 turns retries off). A transient
-    failure is retried after a full-jitter backoff, ``uniform(0, min(backoff_cap,
-    backoff_base * 2**k))`` for the k-th retry. ``retry_statuses`` are the error statuses
-    that count as transient, and ``idempotent_methods`` the methods repeated after a failure
-    that may have been processed; any other method (POST) is repeated only after a 429 or a
-    connection that failed before it was sent. ``attempt_timeout`` (seconds, or ``None``)
-    bounds each attempt inside the call's own timeout, so a hung attempt can be retried.
+    How many times is ``Client(max_retries=...)``. A transient failure is retried after a
+    full-jitter backoff, ``uniform(0, min(backoff_cap, backoff_base * 2**k))`` for the k-th
+    retry. ``retry_statuses`` are the error statuses that count as transient, and
+    ``idempotent_methods`` the methods repeated after a failure that may have been processed;
+    any other method (POST) is repeated only after a 429 or a connection that failed before it
+    was sent.
 
     The retry budget is a token bucket per client (like botocore's "standard" mode): each
     retry takes ``retry_cost`` tokens (``timeout_retry_cost`` after a timeout) from
@@ -72,30 +86,15 @@ class RetryPolicy:
     and once the bucket is empty failures are raised at once instead of retried.
     """
 
-    max_retries: int = attrs.field(default=3)
     backoff_base: float = attrs.field(default=0.5, validator=_non_negative)
     backoff_cap: float = attrs.field(default=8.0, validator=_non_negative)
     retry_statuses: frozenset[int] = attrs.field(default=_TRANSIENT_STATUSES, converter=frozenset)
-    idempotent_methods: frozenset[str] = attrs.field(default=_IDEMPOTENT, converter=frozenset)
-    attempt_timeout: float | None = attrs.field(default=None)
-    retry_budget: int = attrs.field(default=500)
-    retry_cost: int = attrs.field(default=5)
-    timeout_retry_cost: int = attrs.field(default=10)
-
-    @max_retries.validator
-    @retry_budget.validator
-    @retry_cost.validator
-    @timeout_retry_cost.validator
-    def _check_count(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            msg = f"{attribute.name} must be an int >= 0, not {value!r}"
-            raise ValueError(msg)
-
-    @attempt_timeout.validator
-    def _check_attempt_timeout(self, _: attrs.Attribute[float | None], value: float | None) -> None:
-        if value is not None and not (value > 0 and math.isfinite(value)):
-            msg = f"attempt_timeout must be a positive number of seconds or None, not {value!r}"
-            raise ValueError(msg)
+    idempotent_methods: frozenset[str] = attrs.field(
+        default=IDEMPOTENT_METHODS, converter=frozenset
+    )
+    retry_budget: int = attrs.field(default=500, validator=_count)
+    retry_cost: int = attrs.field(default=5, validator=_count)
+    timeout_retry_cost: int = attrs.field(default=10, validator=_count)
 
     def may_retry(self, method: str, failure: Failure) -> bool:
         """Whether an attempt that failed this way may be repeated for this method.
@@ -130,84 +129,161 @@ class RetryBudget:
     def __repr__(self) -> str:
         return f"<RetryBudget {self.tokens}/{self._capacity}>"
 
-    def spend(self, failure: Failure) -> int | None:
-        """Take the cost of one retry after ``failure``; return it, or ``None`` when short."""
+    def cost(self, failure: Failure) -> int:
+        """Return the cost of one retry after ``failure`` (a 429 is the limiter's business: 0)."""
         if failure is Failure.RATE_LIMITED:
-            return 0  # a 429 is the limiter's business, not a sign of a failing API
-        cost = self._timeout_cost if failure is Failure.TIMEOUT else self._cost
-        if cost > self.tokens:
-            return None
+            return 0
+        return self._timeout_cost if failure is Failure.TIMEOUT else self._cost
+
+    def spend(self, cost: int) -> None:
+        """Take ``cost`` tokens for a retry that :func:`decide_retry` allowed."""
         self.tokens -= cost
-        return cost
 
     def refund(self, spent: int) -> None:
         """Give back what a successful call's retries took, or one token if it took none."""
         self.tokens = min(self._capacity, self.tokens + (spent or 1))
 
 
-# -- waits the server asks for ----------------------------------------------------------------
+def status_failure(method: str, status: int, policy: RetryPolicy) -> Failure | None:
+    """Say how an error status failed, or ``None`` when retrying it cannot help."""
+    if status == 429:  # noqa: PLR2004
+        return Failure.RATE_LIMITED
+    if status >= 500:  # noqa: PLR2004
+        if method not in policy.idempotent_methods:
+            return Failure.STATUS  # a write that may have happened: ambiguous
+        if status in policy.retry_statuses:
+            return Failure.STATUS
+    return None
 
 
-def parse_http_date(value: str | None) -> float | None:
-    """Parse an HTTP date (``Date``, ``Retry-After``) into Unix seconds, or ``None``."""
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:  # RFC 9110 dates are GMT; a naive one came from "-0000"
-        return None
-    try:
-        return parsed.timestamp()
-    except (OverflowError, OSError, ValueError):  # pragma: no cover - platform limits
-        return None
+@attrs.frozen
+class Retry:
+    """Try again after ``delay`` seconds; ``shared``: the wait is a 429's, for every call.
 
-
-def _server_now(headers: Mapping[str, str], local_now: float) -> float:
-    server = parse_http_date(headers.get("Date"))
-    return local_now if server is None else server
-
-
-def retry_after_seconds(headers: Mapping[str, str], local_now: float) -> float | None:
-    """Return how long ``Retry-After`` asks to wait, or ``None`` when absent or garbled.
-
-    Delay-seconds may carry decimals; negative, infinite and NaN values are ignored. An HTTP
-    date is measured from the response's ``Date`` (the local clock only when there is none),
-    and a date in the past means no wait.
+    A shared wait is taken by pausing the rate limiter, when there is one, so that every
+    call on the token waits once instead of each finding the 429 for itself. ``cost`` is the
+    retry budget this retry takes; ``reason`` says what failed, for logs and meters.
     """
-    value = headers.get("Retry-After")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        when = parse_http_date(value)
-        if when is None:
-            return None
-        return max(0.0, when - _server_now(headers, local_now))
-    if not math.isfinite(seconds) or seconds < 0:
-        return None
-    return seconds
+
+    delay: float
+    shared: bool
+    cost: int
+    reason: str
 
 
-def reset_in_seconds(reset_epoch: float, headers: Mapping[str, str], local_now: float) -> float:
-    """Return the seconds until ``ratelimit-reset``, by the server's ``Date`` (never negative)."""
-    return max(0.0, reset_epoch - _server_now(headers, local_now))
+def decide_retry(
+    method: str,
+    path: str,
+    failure: Failure,
+    attempt: int,
+    error: DigitalOceanError,
+    *,
+    policy: RetryPolicy,
+    max_retries: int,
+    budget: RetryBudget,
+    left: float,
+    max_wait: float,
+    timeout: float,
+) -> Retry:
+    """Return how to retry after attempt number ``attempt`` failed, or raise the call's error.
 
-
-def rate_limit_wait(
-    headers: Mapping[str, str], rate_limit: RateLimit | None, local_now: float
-) -> float | None:
-    """Return how long a 429 asks to wait, or ``None`` when it does not say.
-
-    That is ``Retry-After``, else, when the hourly budget is spent, ``ratelimit-reset``.
+    ``left`` is the time left before the call's deadline, ``max_wait`` the longest rate-limit
+    wait accepted and ``timeout`` the call's whole budget (for the message).
     """
-    seconds = retry_after_seconds(headers, local_now)
-    if seconds is None and rate_limit is not None and rate_limit.remaining == 0:
-        seconds = reset_in_seconds(rate_limit.reset.timestamp(), headers, local_now)
-    return seconds
+    if not policy.may_retry(method, failure):
+        raise ambiguous(method, path, error) from error
+    if attempt > max_retries:
+        if max_retries:
+            error.add_note(f"gave up after {attempt} attempts")
+        raise error
+    if isinstance(error, RateLimitError):
+        delay = error.retry_after
+        if delay is None:  # no Retry-After, budget not exhausted: back off, no jitter
+            delay = min(policy.backoff_cap, policy.backoff_base * 2.0 ** (attempt - 1))
+            error.retry_after = delay
+        if delay > max_wait:
+            error.add_note(
+                f"not retried: the {human_duration(delay)} wait is over the {max_wait:g} s ceiling"
+            )
+            raise error
+    else:
+        delay = policy.backoff(attempt - 1)
+    if delay >= left:
+        error.add_note(f"not retried: this call's {timeout:g} s timeout would pass")
+        raise error
+    cost = budget.cost(failure)
+    if cost > budget.tokens:
+        error.add_note(
+            "not retried: this client's retry budget is spent (the API keeps failing);"
+            " it refills as calls succeed"
+        )
+        raise error
+    reason = str(error.status) if isinstance(error, APIStatusError) else type(error).__name__
+    return Retry(delay=delay, shared=failure is Failure.RATE_LIMITED, cost=cost, reason=reason)
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"
+
+
+def refused(
+    limiter: Limiter, method: str, path: str, seconds: float, *, max_wait: float, timeout: float
+) -> RateLimitError:
+    """Return the error for a wait the limiter refused: no 429 came, nothing was sent."""
+    why = (
+        f"longer than the {max_wait:g} s this client waits"
+        if seconds > max_wait
+        else f"past this call's {timeout:g} s timeout"
+    )
+    wait = human_duration(seconds)
+    if isinstance(limiter, TokenBucketLimiter) and limiter.remaining == 0:
+        error_id = "hourly_budget_spent"
+        resets = datetime.now(UTC) + timedelta(seconds=seconds)
+        cause = (
+            "the hourly request budget learned from earlier answers is spent;"
+            f" it resets at {resets:%H:%M:%S} UTC, in {wait}"
+        )
+    elif isinstance(limiter, TokenBucketLimiter):
+        error_id = "rate_limit_paused"
+        cause = f"an earlier 429 paused every call on this token for {wait} more"
+    else:
+        error_id = "rate_limit_wait"
+        cause = f"the client-side rate limiter would hold it for {wait}"
+    message = f"{method} {path} was not sent: {cause}, {why}"
+    return RateLimitError(RateLimitError.NOT_SENT, error_id, message, retry_after=seconds)
+
+
+def timed_out(
+    method: str,
+    path: str,
+    attempts: int,
+    exc: TimeoutError,
+    *,
+    timeout: float,
+    sending: bool,
+    waiting: bool,
+    idempotent_methods: frozenset[str],
+) -> DigitalOceanError:
+    """Return the error for a call whose deadline passed, saying where the time went.
+
+    ``attempts`` were sent; the call was ``waiting`` for the limiter, ``sending`` (an
+    answer had not come: for a write, the outcome is ambiguous), or between attempts.
+    """
+    if waiting:
+        where = "waiting for the client-side rate limiter, " + (
+            "nothing sent" if attempts == 0 else f"after {_attempts(attempts)} sent"
+        )
+    elif sending:
+        where = f"waiting for the answer to attempt {attempts}"
+    else:
+        where = f"between attempts, after {_attempts(attempts)}"
+    error = APITimeoutError(f"{method} {path} did not complete within {timeout:g} s ({where})")
+    error.__cause__ = exc
+    if sending and method not in idempotent_methods:
+        outcome = ambiguous(method, path, error)
+        outcome.__cause__ = error
+        return outcome
+    return error
 
 
 def human_duration(seconds: float) -> str:

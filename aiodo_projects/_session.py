@@ -1,9 +1,10 @@
-"""The only HTTP code: URLs, auth, JSON, the size cap, status -> error, the retry loop.
+"""The only HTTP code: the call's loop over attempts, and aiohttp (send, read capped, classify).
 
 Every body is read to the end inside ``async with`` so the connection is back in the pool
 before any caller code runs. Every attempt, retries included, goes through the rate limiter;
-one deadline (``timeout``) covers the limiter's waits, the attempts and the backoff between
-them. The rules for what is retried are in :mod:`aiodo_projects._retry` (DESIGN §3).
+one deadline (``Timeout.total``) covers the limiter's waits, the attempts and the backoff
+between them. What an answer means is :func:`aiodo_projects._protocol.decipher_response`;
+whether and when to try again is :func:`aiodo_projects._retry.decide_retry`.
 """
 
 from __future__ import annotations
@@ -12,62 +13,56 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import aiohttp
-import attrs
 
-from aiodo_projects._convert import snippet
-from aiodo_projects._ratelimit import RateLimit, RateLimitParser
+from aiodo_projects._limiter import WaitTooLong
+from aiodo_projects._protocol import decipher_response
+from aiodo_projects._ratelimit import RateLimit, RateLimitParser, parse_http_date
 from aiodo_projects._redaction import redact_chain
-from aiodo_projects._retrier import DEFAULT_MAX_RATE_LIMIT_WAIT, Retrier, ambiguous, tag
 from aiodo_projects._retry import (
     Failure,
+    RetryBudget,
+    RetryEvent,
     RetryPolicy,
-    parse_http_date,
-    rate_limit_wait,
+    WaitEvent,
+    decide_retry,
+    refused,
+    status_failure,
+    timed_out,
 )
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    DecodeError,
     DigitalOceanError,
-    RateLimitError,
     bounded,
-    error_class_for_status,
 )
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable, Mapping
 
     from yarl import URL
 
     from aiodo_projects._limiter import Limiter
-    from aiodo_projects._retry import RetryEvent, WaitEvent
+    from aiodo_projects._options import Timeout
 
-__all__ = ["DEFAULT_MAX_RATE_LIMIT_WAIT", "USER_AGENT", "APISession", "Response"]
+__all__ = ["USER_AGENT", "APISession"]
 
 logger = logging.getLogger("aiodo_projects")
 
 USER_AGENT = f"aiodo-projects/{__version__}"
 _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
+_REPORTED_WAIT = 0.001  # shorter limiter waits are the cost of its lock, not waits
 
-
-@attrs.frozen
-class Response:
-    """A response whose body has been read in full."""
-
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-    rate_limit: RateLimit | None = None
+T = TypeVar("T")
 
 
 class _Failed(Exception):  # noqa: N818 -- internal signal, never escapes this module
-    """An attempt failed in a way the retry rules decide on."""
+    """An attempt got no answer, in a way the retry rules decide on."""
 
     def __init__(self, failure: Failure, error: DigitalOceanError) -> None:
         self.failure = failure
@@ -86,95 +81,146 @@ def _classify(exc: aiohttp.ClientError) -> Failure | None:
 
 
 class APISession:
-    """Sends requests to one API origin with one token and turns answers into values or errors."""
+    """Sends requests to one API origin with one token and turns answers into values or errors.
+
+    Sessions derived from one client (``Client.with_options``) share its ``limiter`` and its
+    retry ``budget``.
+    """
 
     def __init__(
         self,
         *,
         token: str,
         get_http: Callable[[], aiohttp.ClientSession],
-        timeout: float,
+        timeout: Timeout,
         ssl_context: ssl.SSLContext | None,
         max_body_size: int,
-        retry_policy: RetryPolicy | None = None,
+        max_retries: int,
+        retry_policy: RetryPolicy,
+        budget: RetryBudget | None = None,
         limiter: Limiter | None = None,
-        max_rate_limit_wait: float = DEFAULT_MAX_RATE_LIMIT_WAIT,
+        headers: Mapping[str, str] | None = None,
         on_retry: Callable[[RetryEvent], object] | None = None,
         on_wait: Callable[[WaitEvent], object] | None = None,
     ) -> None:
         self._get_http = get_http
-        self._timeout = timeout
+        self.timeout = timeout
+        self._ssl_context = ssl_context
         self._ssl: ssl.SSLContext | bool = True if ssl_context is None else ssl_context
         self._max_body_size = max_body_size
         self._token = token
+        self._extra_headers = dict(headers or {})
         self._headers = {
+            **self._extra_headers,
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        self.retrier = Retrier(
-            policy=retry_policy or RetryPolicy(),
-            limiter=limiter,
-            max_wait=max_rate_limit_wait,
-            timeout=timeout,
-            on_retry=on_retry,
-            on_wait=on_wait,
-        )
+        self.max_retries = max_retries
+        self.policy = retry_policy
+        self.budget = RetryBudget(retry_policy) if budget is None else budget
         self.limiter = limiter
-        self._attempt_timeout = self.retrier.policy.attempt_timeout
+        self._on_retry = on_retry
+        self._on_wait = on_wait
         self._date: tuple[str | None, float | None] = (None, None)
         self._parse_rate_limit = RateLimitParser()
         self.rate_limit: RateLimit | None = None
-        self.last_attempts = 0  # of the last call that succeeded, for errors raised decoding it
 
     def __repr__(self) -> str:
-        return f"<APISession timeout={self._timeout}>"
+        return f"<APISession timeout={self.timeout!r}>"
 
-    async def request(self, method: str, url: URL, *, body: object = None) -> object:
-        """Send one call (with its retries) and return its JSON body, as bytes to decode.
+    def derive(
+        self,
+        *,
+        get_http: Callable[[], aiohttp.ClientSession],
+        timeout: Timeout,
+        max_retries: int,
+        retry_policy: RetryPolicy,
+        headers: Mapping[str, str] | None,
+    ) -> APISession:
+        """Return a session with other settings and more headers, sharing limiter and budget."""
+        return APISession(
+            token=self._token,
+            get_http=get_http,
+            timeout=timeout,
+            ssl_context=self._ssl_context,
+            max_body_size=self._max_body_size,
+            max_retries=max_retries,
+            retry_policy=retry_policy,
+            budget=self.budget,
+            limiter=self.limiter,
+            headers={**self._extra_headers, **(headers or {})},
+            on_retry=self._on_retry,
+            on_wait=self._on_wait,
+        )
 
-        Returns ``None`` for an empty 2xx answer (204).
+    @overload
+    async def request(self, method: str, url: URL, *, body: object = ..., expect: type[T]) -> T: ...
+
+    @overload
+    async def request(
+        self, method: str, url: URL, *, body: object = ..., expect: None = ...
+    ) -> None: ...
+
+    async def request(  # noqa: C901 -- one loop: its branches are where a deadline can find it
+        self, method: str, url: URL, *, body: object = None, expect: Any = None
+    ) -> Any:
+        """Send one call (with its retries) and return its answer decoded as ``expect``.
+
+        ``expect=None`` wants no body (a delete answers 204). Every error the call raises
+        carries its attempts and the last rate limit, with the token masked.
         """
         payload = None if body is None else json.dumps(body, separators=(",", ":")).encode()
-        retrier = self.retrier
+        path = url.path
+        policy = self.policy
+        budget = self.budget
         limiter = self.limiter
-        send = self._send if self._attempt_timeout is None else self._send_bounded
+        send = self._send if self.timeout.attempt is None else self._send_bounded
         sent = spent = 0  # attempts that left the client; retry budget taken
         waiting = sending = False  # where the call is, should its deadline pass
         try:
-            async with asyncio.timeout(self._timeout) as deadline:
+            async with asyncio.timeout(self.timeout.total) as deadline:
                 while True:
                     if limiter is not None:
                         waiting = True
-                        await retrier.acquire(
-                            limiter, method, url.path, attempt=sent + 1, deadline=deadline
-                        )
+                        await self._acquire(limiter, method, path, sent + 1, deadline)
                         waiting = False
                     sent += 1
                     sending = True
                     try:
                         # One attempt, awaited here rather than through a helper coroutine:
                         # the success path is the common one and every layer costs.
-                        status, headers, raw = await send(method, url, payload)
-                        result = self._outcome(method, url, status, headers, raw)
-                    except _Failed as failed:
-                        sending = False
-                        delay, cost = retrier.plan(
-                            method, url.path, attempt=sent, failure=failed.failure,
-                            error=failed.error, deadline=deadline,
+                        status, headers, raw, cut_at = await send(method, url, payload)
+                        value = decipher_response(
+                            method, path, status, headers, raw, cut_at=cut_at, expect=expect,
+                            rate_limit=self._answered(headers), now=time.time(),
+                            idempotent_methods=policy.idempotent_methods,
                         )  # fmt: skip
-                        spent += cost
-                        if delay > 0:
-                            await asyncio.sleep(delay)
+                    except _Failed as failed:
+                        failure, error = failed.failure, failed.error
+                    except APIStatusError as status_error:
+                        found = status_failure(method, status_error.status, policy)
+                        if found is None:
+                            raise
+                        failure, error = found, status_error
                     else:
-                        retrier.budget.refund(spent)
-                        self.last_attempts = sent
-                        return result
+                        budget.refund(spent)
+                        return value
+                    sending = False
+                    delay, cost = self._next_attempt(
+                        method, path, failure, sent, error, deadline=deadline
+                    )
+                    spent += cost
+                    if delay > 0:
+                        await asyncio.sleep(delay)
         except TimeoutError as exc:
             if not deadline.expired():
                 raise
-            error = retrier.timed_out(method, url.path, sent, exc, sending=sending, waiting=waiting)
+            error = timed_out(
+                method, path, sent, exc, timeout=self.timeout.total, sending=sending,
+                waiting=waiting, idempotent_methods=policy.idempotent_methods,
+            )  # fmt: skip
             raise self._finished(error, sent) from error.__cause__
         except DigitalOceanError as exc:
             self._finished(exc, sent)
@@ -182,52 +228,76 @@ class APISession:
 
     def _finished(self, error: DigitalOceanError, sent: int) -> DigitalOceanError:
         """Record the call's attempts and rate limit on its error; mask the token in it."""
-        tag(error, sent, self.rate_limit)
-        if isinstance(error.__cause__, DigitalOceanError):
-            tag(error.__cause__, sent, self.rate_limit)
+        for tagged in (error, error.__cause__):
+            if isinstance(tagged, DigitalOceanError):
+                tagged.attempts = sent
+                if tagged.rate_limit is None:
+                    tagged.rate_limit = self.rate_limit
         return redact_chain(error, self._token)
 
-    def _outcome(
+    def _next_attempt(
         self,
         method: str,
-        url: URL,
-        status: int,
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> object:
-        """Release the limiter's token and return the decoded body of an answered attempt.
+        path: str,
+        failure: Failure,
+        attempt: int,
+        error: DigitalOceanError,
+        *,
+        deadline: asyncio.Timeout,
+    ) -> tuple[float, int]:
+        """Carry out the retry decision: return (seconds to sleep, budget spent), or raise."""
+        limiter = self.limiter
+        retry = decide_retry(
+            method, path, failure, attempt, error, policy=self.policy,
+            max_retries=self.max_retries, budget=self.budget,
+            left=(deadline.when() or 0.0) - asyncio.get_running_loop().time(),
+            max_wait=self.timeout.rate_limit_wait, timeout=self.timeout.total,
+        )  # fmt: skip
+        self.budget.spend(retry.cost)
+        logger.debug(
+            "%s %s failed (%s, attempt %d); retrying in %.3f s",
+            method, path, retry.reason, attempt, retry.delay,
+        )  # fmt: skip
+        if self._on_retry is not None:
+            self._on_retry(RetryEvent(method, path, attempt, retry.reason, retry.delay))
+        if retry.shared and limiter is not None:
+            limiter.pause(retry.delay)  # every call on this token waits, once, in acquire
+            return 0.0, retry.cost
+        return retry.delay, retry.cost
 
-        Raise :class:`_Failed` when the retry rules must decide, or the final error.
-        """
+    async def _acquire(
+        self, limiter: Limiter, method: str, path: str, attempt: int, deadline: asyncio.Timeout
+    ) -> None:
+        """Wait for the limiter's permission, within the longest wait and the call's deadline."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        left = (deadline.when() or started) - started
+        max_wait = self.timeout.rate_limit_wait
+        try:
+            await limiter.acquire(min(max_wait, left))
+        except WaitTooLong as exc:
+            raise refused(
+                limiter, method, path, exc.seconds, max_wait=max_wait, timeout=self.timeout.total
+            ) from None
+        waited = loop.time() - started
+        if waited >= _REPORTED_WAIT:
+            logger.debug("%s %s waited %.3f s for the rate limiter", method, path, waited)
+            if self._on_wait is not None:
+                self._on_wait(WaitEvent(method, path, attempt, waited))
+
+    def _answered(self, headers: Mapping[str, str]) -> RateLimit | None:
+        """Note an answer's rate limit and give the limiter its token back; return the limit."""
         rate_limit = self._parse_rate_limit(headers)
         if rate_limit is not None:
             self.rate_limit = rate_limit
         if self.limiter is not None:
             self._release(self.limiter, headers, rate_limit)
-        cap = self._max_body_size
-        if 200 <= status < 300:  # noqa: PLR2004
-            try:
-                if len(body) > cap:
-                    _refuse_over_cap(method, url, status, headers, cap)
-                return self._decode_success(method, url, status, headers, body)
-            except DecodeError as exc:
-                if method in self.retrier.policy.idempotent_methods:
-                    raise
-                # A write the server accepted but whose result is unreadable: what it made
-                # (which project, which id) is unknown, so the outcome is ambiguous.
-                raise ambiguous(method, url.path, exc) from exc
-        # An error status decides on its own; a body over the cap is kept only up to it.
-        response = Response(status=status, headers=headers, body=body[:cap], rate_limit=rate_limit)
-        error = self.status_error(response)
-        failure = self.retrier.status_failure(method, status)
-        if failure is None:
-            raise error
-        raise _Failed(failure, error)
+        return rate_limit
 
     async def _send_bounded(
         self, method: str, url: URL, payload: bytes | None
-    ) -> tuple[int, Mapping[str, str], bytes]:
-        seconds = self._attempt_timeout
+    ) -> tuple[int, Mapping[str, str], bytes, int | None]:
+        seconds = self.timeout.attempt
         try:
             async with asyncio.timeout(seconds):
                 return await self._send(method, url, payload)
@@ -255,8 +325,8 @@ class APISession:
 
     async def _send(
         self, method: str, url: URL, payload: bytes | None
-    ) -> tuple[int, Mapping[str, str], bytes]:
-        """Send one request; return its status, headers and whole body.
+    ) -> tuple[int, Mapping[str, str], bytes, int | None]:
+        """Send one request; return its status, headers, body and the cap if it was cut there.
 
         If it ends without an answer (an error, a cancellation), the limiter gets its token back.
         """
@@ -298,7 +368,10 @@ class APISession:
                 status,
                 (time.perf_counter() - started) * 1000,
             )
-        return status, headers, raw
+        cap = self._max_body_size
+        if len(raw) > cap:
+            return status, headers, raw[:cap], cap
+        return status, headers, raw, None
 
     async def _read_capped(self, content: aiohttp.StreamReader) -> bytes:
         """Read the body as aiohttp decodes it (gzip, deflate), stopping once over the cap.
@@ -318,67 +391,3 @@ class APISession:
                 break
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def _decode_success(
-        self, method: str, url: URL, status: int, headers: Mapping[str, str], body: bytes
-    ) -> bytes | None:
-        """Return a 2xx body to decode (the caller knows its type), or ``None`` for a 204."""
-        if not body.strip():
-            if status == 204:  # noqa: PLR2004
-                return None
-            raise DecodeError(f"{method} {url.path} answered {status} with an empty body")
-        content_type = headers.get("Content-Type", "")
-        if "json" not in content_type.lower():
-            raise DecodeError(
-                f"{method} {url.path} answered {status} with {content_type or 'no'}"
-                " content type instead of JSON",
-                snippet=snippet(body),
-            )
-        return body
-
-    def status_error(self, response: Response) -> APIStatusError:
-        """Build the typed error for an error status, tolerating any body."""
-        error_id, message, request_id = _error_fields(response)
-        cls = error_class_for_status(response.status)
-        kwargs: dict[str, Any] = {"request_id": request_id, "rate_limit": self.rate_limit}
-        if cls is RateLimitError:
-            kwargs["retry_after"] = rate_limit_wait(
-                response.headers, response.rate_limit, time.time()
-            )
-        error = cls(response.status, error_id, message, **kwargs)
-        error.attempts = 1
-        return error
-
-
-def _refuse_over_cap(
-    method: str, url: URL, status: int, headers: Mapping[str, str], cap: int
-) -> NoReturn:
-    """Raise the DecodeError for a 2xx body that grew over the cap while it was read."""
-    encoding = headers.get("Content-Encoding", "identity").strip().lower()
-    length = headers.get("Content-Length", "")
-    if encoding != "identity":
-        body = f"a {encoding} body that decodes to more than the {cap}-byte cap"
-    elif length.isdigit():
-        body = f"a body of {length} bytes, over the {cap}-byte cap"
-    else:
-        body = f"a body over the {cap}-byte cap"
-    raise DecodeError(f"{method} {url.path} answered {status} with {body}; reading stopped there")
-
-
-def _error_fields(response: Response) -> tuple[str, str, str | None]:
-    request_id = response.headers.get("x-request-id")
-    error_id, message = f"http_{response.status}", ""
-    try:
-        data = json.loads(response.body) if response.body else None
-    except (ValueError, RecursionError):
-        data = None
-    if isinstance(data, dict):
-        if isinstance(data.get("id"), str):
-            error_id = data["id"]
-        if isinstance(data.get("message"), str):
-            message = data["message"]
-        if isinstance(data.get("request_id"), str):
-            request_id = data["request_id"]
-    if not message:
-        message = snippet(response.body) or "(no message)"
-    return error_id, message, request_id

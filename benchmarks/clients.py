@@ -234,7 +234,9 @@ class AiodoLimited(Aiodo):
     @staticmethod
     def options() -> dict[str, Any]:
         """Turn the limiter on with a burst limit far above what a run sends."""
-        return {"rate_limiter": True, "burst_limit": 100_000, "hourly_limit": False}
+        import aiodo_projects  # noqa: PLC0415 -- each worker imports only its own client
+
+        return {"rate_limiter": aiodo_projects.RateLimits(burst_limit=100_000, hourly=False)}
 
 
 CLIENTS: dict[str, Callable[[str, str], Client]] = {

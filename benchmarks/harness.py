@@ -66,7 +66,7 @@ class Scenario:
 
 
 def scenarios(plan: Plan) -> list[Scenario]:
-    """The scenarios of issue 4, at the plan's sizes."""
+    """The benchmark scenarios, at the planned sizes."""
     n, gets, ms = f"{plan.projects:,}", f"{plan.gets:,}", f"{plan.latency * 1000:g} ms"
     c, g = plan.concurrency, plan.get_concurrency
     return [

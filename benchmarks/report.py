@@ -140,7 +140,7 @@ def table(results: list[Result]) -> list[str]:
 
 
 class Target:
-    """One target of issue 4, checked against the results."""
+    """One performance target, checked against the results."""
 
     def __init__(self, text: str, value: float, limit: float, *, at_least: bool = False) -> None:
         self.text = text
@@ -250,7 +250,7 @@ def markdown(run: Run) -> str:
             " aiohttp + `json.loads` following `links.pages.next` and producing plain dicts;"
             " `aiodo_projects` decodes each body from its bytes with msgspec's typed decoder;"
             " `aiodo_projects+limiter` is the same with the rate limiter on"
-            " (`rate_limiter=True, burst_limit=100_000, hourly_limit=False`: it never waits, so"
+            " (`rate_limiter=RateLimits(burst_limit=100_000, hourly=False)`: it never waits, so"
             " the row shows the cost of its bookkeeping). Ratios are to the floor of"
             " the same scenario; concurrent scenarios compare with a floor that fetches the"
             " same pages concurrently by hand."
@@ -260,7 +260,7 @@ def markdown(run: Run) -> str:
         "",
         *table(results),
         "",
-        "## Targets (issue 4)",
+        "## Targets",
         "",
         *(target.line() for target in targets(results)),
         "",

@@ -196,7 +196,7 @@ def test_cli_server_errors_are_one_line(
     fake.script("projects_get_default", *[503] * 10)
     line = _one_line_error(run_main(capsys, fake, "--timeout", "5", "get", "default"), 1)
     assert "(503)" in line
-    assert fake.received("projects_get_default") == 1 + quick.max_retries
+    assert fake.received("projects_get_default") == 1 + 3  # the default max_retries
 
 
 def test_cli_a_body_that_is_not_json_is_an_unexpected_answer(

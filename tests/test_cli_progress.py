@@ -57,8 +57,7 @@ async def _limited_client(
         base_url=fake.base_url,
         session=session,
         rate_limiter=do.TokenBucketLimiter(limit=2, window=1.0),
-        max_rate_limit_wait=30.0,
-        timeout=30.0,
+        timeout=do.Timeout(total=30.0, rate_limit_wait=30.0),
         on_wait=watch.on_wait,
     )
     watch.client = client

@@ -34,22 +34,6 @@ BAD_OPTIONS: list[tuple[str, object]] = [
     ("ssl", False),
     ("ssl", True),
     ("ssl", "verify"),
-    ("burst_limit", 0),
-    ("burst_limit", 2.5),
-    ("burst_limit", "240"),
-    ("burst_limit", True),
-    ("burst_window", 0),
-    ("burst_window", -1.0),
-    ("burst_window", math.inf),
-    ("burst_window", math.nan),
-    ("burst_window", "60"),
-    ("hourly_limit", "yes"),
-    ("hourly_limit", 1),
-    ("hourly_limit", None),
-    ("max_rate_limit_wait", -1.0),
-    ("max_rate_limit_wait", math.nan),
-    ("max_rate_limit_wait", "60"),
-    ("max_rate_limit_wait", None),
     ("on_retry", "print"),
     ("on_wait", 42),
     ("session", "session"),
@@ -60,7 +44,44 @@ BAD_OPTIONS: list[tuple[str, object]] = [
     ("rate_limiter", "yes"),
     ("rate_limiter", object()),
     ("rate_limiter", 1),
+    ("rate_limiter", None),  # off is False: one way to say it
+    ("timeout", (30.0, 5.0)),
 ]
+
+# The fields of the value objects, each checked as the object is made.
+BAD_FIELDS: list[tuple[type[Any], str, object]] = [
+    (do.Timeout, "total", 0),
+    (do.Timeout, "total", math.inf),
+    (do.Timeout, "total", "30"),
+    (do.Timeout, "total", True),
+    (do.Timeout, "attempt", 0),
+    (do.Timeout, "attempt", math.nan),
+    (do.Timeout, "attempt", "5"),
+    (do.Timeout, "rate_limit_wait", -1.0),
+    (do.Timeout, "rate_limit_wait", math.nan),
+    (do.Timeout, "rate_limit_wait", "60"),
+    (do.Timeout, "rate_limit_wait", None),
+    (do.RateLimits, "burst_limit", 0),
+    (do.RateLimits, "burst_limit", 2.5),
+    (do.RateLimits, "burst_limit", "240"),
+    (do.RateLimits, "burst_limit", True),
+    (do.RateLimits, "burst_window", 0),
+    (do.RateLimits, "burst_window", -1.0),
+    (do.RateLimits, "burst_window", math.inf),
+    (do.RateLimits, "burst_window", math.nan),
+    (do.RateLimits, "burst_window", "60"),
+    (do.RateLimits, "hourly", "yes"),
+    (do.RateLimits, "hourly", 1),
+    (do.RateLimits, "hourly", None),
+]
+
+
+@pytest.mark.parametrize(("cls", "field", "value"), BAD_FIELDS)
+def test_value_object_bad_field_is_a_validation_error_naming_it(
+    cls: type[Any], field: str, value: object
+) -> None:
+    with pytest.raises(do.ValidationError, match=rf"{cls.__name__}\.{field} must be"):
+        cls(**{field: value})
 
 
 @pytest.mark.parametrize(("option", "value"), BAD_OPTIONS)
@@ -103,21 +124,26 @@ def test_client_accepts_every_documented_option_type() -> None:
     client = do.Client(
         token=TOKEN,
         base_url="https://api.digitalocean.com/",
-        timeout=5,
+        # never raise on a long rate-limit wait: wait within the call's timeout
+        timeout=do.Timeout(total=5, attempt=1, rate_limit_wait=math.inf),
         ssl=ssl.create_default_context(),
         max_body_size=1024,
         max_retries=0,
         retry_policy=do.RetryPolicy(),
-        rate_limiter=False,
-        burst_limit=10,
-        burst_window=1,
-        hourly_limit=False,
-        max_rate_limit_wait=math.inf,  # never raise: wait within the call's timeout
+        rate_limiter=do.RateLimits(burst_limit=10, burst_window=1, hourly=False),
         on_retry=meter,
         on_wait=meter,
         trace_configs=(aiohttp.TraceConfig(),),
     )
-    assert client.rate_limiter is None
+    assert isinstance(client.rate_limiter, do.TokenBucketLimiter)
+    assert client.rate_limiter.settings == (10, 1.0, False)
+    assert client.timeout == do.Timeout(5.0, 1.0, math.inf)
+
+
+def test_client_timeout_as_a_number_bounds_the_whole_call() -> None:
+    client = do.Client(token=TOKEN, timeout=2)
+    assert client.timeout == do.Timeout(total=2.0, attempt=None, rate_limit_wait=60.0)
+    assert do.Client(token=TOKEN).timeout == do.Timeout()
 
 
 async def test_client_refuses_a_closed_borrowed_session() -> None:

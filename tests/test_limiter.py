@@ -317,7 +317,7 @@ def test_shared_limiter_one_per_token_and_origin_keyed_by_hash() -> None:
     assert d is not a
     key = token_key("https://a", "tok-1")
     assert "tok-1" not in repr(key)
-    with pytest.raises(ValueError, match="same settings"):
+    with pytest.raises(ValueError, match="the same RateLimits"):
         shared_limiter("https://a", "tok-1", limit=11, window=1.0, hourly=True)
 
 

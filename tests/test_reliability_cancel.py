@@ -1,4 +1,4 @@
-"""Cancellation at random points leaves nothing behind (DESIGN §3, issue 3 item 6)."""
+"""Cancellation at random points leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -83,9 +83,8 @@ async def test_cancellation_at_random_points_leaves_nothing_behind(
     async with do.Client(
         token=TOKEN,
         base_url=fake.base_url,
-        rate_limiter=True,
-        burst_limit=4,  # small, so that many cancellations land in a limiter wait
-        burst_window=0.01,
+        # small, so that many cancellations land in a limiter wait
+        rate_limiter=do.RateLimits(burst_limit=4, burst_window=0.01),
         retry_policy=policy,
         timeout=10.0,
     ) as client:
@@ -129,9 +128,7 @@ async def test_cancellation_of_a_limiter_wait_gives_the_place_back(
     async with do.Client(
         token=TOKEN,
         base_url=threaded_fake.base_url,
-        rate_limiter=True,
-        burst_limit=1,
-        burst_window=0.5,
+        rate_limiter=do.RateLimits(burst_limit=1, burst_window=0.5),
     ) as client:
         limiter = client.rate_limiter
         assert isinstance(limiter, do.TokenBucketLimiter)

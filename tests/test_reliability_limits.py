@@ -41,9 +41,7 @@ def limited_client(fake: FakeDigitalOcean, *, limit: int, window: float) -> do.C
     return do.Client(
         token=TOKEN,
         base_url=fake.base_url,
-        rate_limiter=True,
-        burst_limit=limit,
-        burst_window=window,
+        rate_limiter=do.RateLimits(burst_limit=limit, burst_window=window),
         timeout=60.0,
     )
 
@@ -175,7 +173,10 @@ async def test_limiter_waits_through_an_hourly_reset_under_a_raised_ceiling() ->
     async with FakeDigitalOcean(token=TOKEN, limits=LimitConfig(enforce=True)) as fake:
         fake.set_remaining(0, reset_in=1.0)
         async with do.Client(
-            token=TOKEN, base_url=fake.base_url, rate_limiter=True, max_rate_limit_wait=5.0
+            token=TOKEN,
+            base_url=fake.base_url,
+            rate_limiter=True,
+            timeout=do.Timeout(rate_limit_wait=5.0),
         ) as client:
             project = await client.projects.get_default()
     assert project.is_default

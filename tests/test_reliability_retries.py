@@ -327,7 +327,7 @@ async def test_retry_budget_bounds_attempts_against_an_always_failing_api(
 async def api_refills(fake: FakeDigitalOcean, policy: do.RetryPolicy) -> None:
     """Successes refill the budget: a later failure is retried again."""
     async with do.Client(token=TOKEN, base_url=fake.base_url, retry_policy=policy) as api:
-        api._api.retrier.budget.tokens = 0
+        api._api.budget.tokens = 0
         for _ in range(5):
             await api.projects.get_default()
         fake.script("projects_get_default", 503)
@@ -394,9 +394,12 @@ async def test_deadline_server_that_never_answers(fake: FakeDigitalOcean, method
 
 async def test_deadline_attempt_timeout_retries_a_hung_get(fake: FakeDigitalOcean) -> None:
     fake.script("projects_get_default", Fault.hang(), Fault.hang())
-    policy = do.RetryPolicy(backoff_base=0.001, attempt_timeout=0.1)
+    policy = do.RetryPolicy(backoff_base=0.001)
     async with do.Client(
-        token=TOKEN, base_url=fake.base_url, timeout=2.0, retry_policy=policy
+        token=TOKEN,
+        base_url=fake.base_url,
+        timeout=do.Timeout(2.0, attempt=0.1),
+        retry_policy=policy,
     ) as api:
         project = await api.projects.get_default()
     assert project.is_default
@@ -405,9 +408,8 @@ async def test_deadline_attempt_timeout_retries_a_hung_get(fake: FakeDigitalOcea
 
 async def test_deadline_attempt_timeout_on_a_post_is_ambiguous(fake: FakeDigitalOcean) -> None:
     fake.script("projects_create", Fault.hang())
-    policy = do.RetryPolicy(attempt_timeout=0.1)
     async with do.Client(
-        token=TOKEN, base_url=fake.base_url, timeout=2.0, retry_policy=policy
+        token=TOKEN, base_url=fake.base_url, timeout=do.Timeout(2.0, attempt=0.1)
     ) as api:
         with pytest.raises(do.AmbiguousWriteError) as info:
             await api.projects.create(name="slow", purpose="IoT")
@@ -512,9 +514,8 @@ async def test_call_deadline_inside_a_longer_attempt_timeout_is_the_calls(
     fake: FakeDigitalOcean,
 ) -> None:
     fake.script("projects_get_default", Fault.hang())
-    policy = do.RetryPolicy(attempt_timeout=5.0)
     async with do.Client(
-        token=TOKEN, base_url=fake.base_url, timeout=0.2, retry_policy=policy
+        token=TOKEN, base_url=fake.base_url, timeout=do.Timeout(0.2, attempt=5.0)
     ) as api:
         with pytest.raises(do.APITimeoutError, match=r"did not complete within 0\.2 s"):
             await api.projects.get_default()

@@ -1,20 +1,23 @@
-"""The pure retry rules: RetryPolicy, backoff, the retry budget and Retry-After parsing."""
+"""The pure retry rules: RetryPolicy, backoff, the budget, the decision, Retry-After parsing."""
 
 from __future__ import annotations
 
 import math
 import random
 from email.utils import formatdate
+from typing import Any
 
 import pytest
 
-from aiodo_projects._retry import (
-    Failure,
-    RetryBudget,
-    RetryPolicy,
-    parse_http_date,
-    reset_in_seconds,
-    retry_after_seconds,
+from aiodo_projects._ratelimit import parse_http_date, reset_in_seconds, retry_after_seconds
+from aiodo_projects._retry import Failure, Retry, RetryBudget, RetryPolicy, decide_retry
+from aiodo_projects.errors import (
+    AmbiguousWriteError,
+    APIConnectionError,
+    DigitalOceanError,
+    RateLimitError,
+    ServerError,
+    ValidationError,
 )
 
 SERVER_NOW = 1_700_000_000.0
@@ -30,11 +33,11 @@ def http_date(epoch: float) -> str:
 
 def test_retry_policy_defaults() -> None:
     policy = RetryPolicy()
-    assert policy.max_retries == 3
     assert policy.retry_statuses == frozenset({500, 502, 503, 504})
     assert "POST" not in policy.idempotent_methods
     assert {"GET", "PUT", "PATCH", "DELETE"} <= policy.idempotent_methods
-    assert policy.attempt_timeout is None
+    assert not hasattr(policy, "max_retries")  # Client(max_retries=...) is the one way
+    assert not hasattr(policy, "attempt_timeout")  # Timeout(attempt=...) is the one way
 
 
 @pytest.mark.parametrize(
@@ -60,20 +63,20 @@ def test_retry_policy_may_retry_only_what_was_not_processed_or_is_idempotent(
 @pytest.mark.parametrize(
     "kwargs",
     [
-        {"max_retries": -1},
-        {"max_retries": True},
-        {"max_retries": 1.5},
         {"backoff_base": -0.1},
         {"backoff_cap": math.inf},
         {"backoff_base": math.nan},
-        {"attempt_timeout": 0},
-        {"attempt_timeout": math.inf},
+        {"backoff_base": True},
+        {"backoff_cap": "8"},
         {"retry_budget": -5},
+        {"retry_budget": True},
         {"retry_cost": -1},
+        {"timeout_retry_cost": 1.5},
     ],
 )
-def test_retry_policy_rejects_bad_values(kwargs: dict[str, object]) -> None:
-    with pytest.raises(ValueError, match="must be"):
+def test_retry_policy_rejects_bad_values_naming_the_field(kwargs: dict[str, object]) -> None:
+    (name,) = kwargs
+    with pytest.raises(ValidationError, match=f"RetryPolicy.{name} must be"):
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
 
 
@@ -94,29 +97,21 @@ def test_retry_policy_backoff_without_rng_uses_the_module_generator() -> None:
 # -- RetryBudget -------------------------------------------------------------------------------
 
 
-def test_retry_budget_spends_until_short_then_refuses() -> None:
+def test_retry_budget_costs_timeouts_more_and_429s_nothing() -> None:
     budget = RetryBudget(RetryPolicy(retry_budget=12, retry_cost=5, timeout_retry_cost=10))
-    assert budget.spend(Failure.STATUS) == 5
-    assert budget.spend(Failure.LOST) == 5
-    assert budget.tokens == 2
-    assert budget.spend(Failure.STATUS) is None
-    assert budget.spend(Failure.TIMEOUT) is None
+    assert budget.cost(Failure.STATUS) == 5
+    assert budget.cost(Failure.LOST) == 5
+    assert budget.cost(Failure.TIMEOUT) == 10
+    assert budget.cost(Failure.RATE_LIMITED) == 0
+    budget.spend(10)
     assert budget.tokens == 2
     assert "2/12" in repr(budget)
 
 
-def test_retry_budget_timeouts_cost_more_and_429s_cost_nothing() -> None:
-    budget = RetryBudget(RetryPolicy(retry_budget=10, retry_cost=5, timeout_retry_cost=10))
-    assert budget.spend(Failure.RATE_LIMITED) == 0
-    assert budget.spend(Failure.TIMEOUT) == 10
-    assert budget.spend(Failure.RATE_LIMITED) == 0
-    assert budget.tokens == 0
-
-
 def test_retry_budget_refund_returns_the_spent_cost_or_one_capped_at_capacity() -> None:
     budget = RetryBudget(RetryPolicy(retry_budget=20, retry_cost=5))
-    budget.spend(Failure.STATUS)
-    budget.spend(Failure.STATUS)
+    budget.spend(5)
+    budget.spend(5)
     budget.refund(5)
     assert budget.tokens == 15
     budget.refund(0)
@@ -124,6 +119,103 @@ def test_retry_budget_refund_returns_the_spent_cost_or_one_capped_at_capacity() 
     for _ in range(10):
         budget.refund(0)
     assert budget.tokens == 20
+
+
+# -- decide_retry: one pure decision between attempts -------------------------------------------
+
+
+def _decide(
+    method: str,
+    failure: Failure,
+    error: DigitalOceanError,
+    *,
+    attempt: int = 1,
+    max_retries: int = 3,
+    left: float = 30.0,
+    max_wait: float = 60.0,
+    budget: RetryBudget | None = None,
+) -> Retry:
+    policy = RetryPolicy(backoff_base=0.5, backoff_cap=4.0)
+    return decide_retry(
+        method, "/v2/projects", failure, attempt, error, policy=policy, max_retries=max_retries,
+        budget=budget or RetryBudget(policy), left=left, max_wait=max_wait, timeout=30.0,
+    )  # fmt: skip
+
+
+def _server_error() -> ServerError:
+    return ServerError(503, "unavailable", "try later")
+
+
+def _rate_limited(retry_after: float | None) -> RateLimitError:
+    return RateLimitError(429, "too_many_requests", "slow down", retry_after=retry_after)
+
+
+def test_decide_retry_backs_off_a_transient_get_within_the_policy() -> None:
+    retry = _decide("GET", Failure.STATUS, _server_error(), attempt=2)
+    assert 0.0 <= retry.delay <= 1.0  # the second retry: uniform(0, 0.5 * 2)
+    assert (retry.shared, retry.cost, retry.reason) == (False, 5, "503")
+
+
+def test_decide_retry_shares_a_429_pause_and_costs_no_budget() -> None:
+    retry = _decide("POST", Failure.RATE_LIMITED, _rate_limited(2.5))
+    assert retry == Retry(delay=2.5, shared=True, cost=0, reason="429")
+
+
+def test_decide_retry_backs_off_a_429_without_retry_after_and_records_the_wait() -> None:
+    error = _rate_limited(None)
+    retry = _decide("GET", Failure.RATE_LIMITED, error, attempt=3)
+    assert retry.delay == 2.0  # 0.5 * 2**2, no jitter: every call waits the same
+    assert error.retry_after == 2.0
+
+
+@pytest.mark.parametrize("failure", [Failure.STATUS, Failure.LOST, Failure.TIMEOUT])
+def test_decide_retry_calls_a_write_that_may_have_happened_ambiguous(failure: Failure) -> None:
+    cause = _server_error()
+    with pytest.raises(AmbiguousWriteError, match="POST /v2/projects may or may not") as info:
+        _decide("POST", failure, cause)
+    assert info.value.__cause__ is cause
+
+
+def test_decide_retry_repeats_a_post_that_was_never_sent() -> None:
+    error = APIConnectionError("connect failed")
+    assert _decide("POST", Failure.NOT_SENT, error).reason == "APIConnectionError"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "note"),
+    [
+        ({"attempt": 4}, _server_error(), "gave up after 4 attempts"),
+        ({"left": 0.0}, _server_error(), "timeout would pass"),
+        ({"max_wait": 1.0}, _rate_limited(5.0), "over the 1 s ceiling"),
+        ({"left": 1.0}, _rate_limited(5.0), "timeout would pass"),
+        ({"budget": RetryBudget(RetryPolicy(retry_budget=4))}, _server_error(), "budget is spent"),
+    ],
+)
+def test_decide_retry_raises_the_error_with_a_note_saying_why(
+    kwargs: dict[str, Any], error: DigitalOceanError, note: str
+) -> None:
+    with pytest.raises(type(error)) as info:
+        _decide(
+            "GET",
+            Failure.RATE_LIMITED if isinstance(error, RateLimitError) else Failure.STATUS,
+            error,
+            **kwargs,
+        )
+    assert info.value is error
+    assert any(note in text for text in error.__notes__)
+
+
+def test_decide_retry_with_no_retries_raises_without_a_note() -> None:
+    error = _server_error()
+    with pytest.raises(ServerError):
+        _decide("GET", Failure.STATUS, error, max_retries=0)
+    assert not hasattr(error, "__notes__")
+
+
+def test_decide_retry_spends_nothing_itself() -> None:
+    budget = RetryBudget(RetryPolicy())
+    _decide("GET", Failure.STATUS, _server_error(), budget=budget)
+    assert budget.tokens == 500  # the session's loop spends what the decision says
 
 
 # -- Retry-After and ratelimit-reset, with the local clock off the server's Date -----------------

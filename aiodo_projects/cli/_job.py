@@ -3,7 +3,7 @@
 Decisions:
 
 - **Pacing, not per-call timeouts.** ``--timeout`` bounds each network attempt
-  (``RetryPolicy(attempt_timeout=...)``), not a call: a call may wait for the burst window or
+  (``Timeout(attempt=...)``), not a call: a call may wait for the burst window or
   through an hourly reset, so its own bound is ``--max-duration`` when given and otherwise
   long enough to wait through a whole hour's reset; the limiter's ceiling on one wait is the
   same, so the limiter waits instead of failing.
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["AccountOutcome", "JobOutcome", "Opened", "Pacing", "open_accounts", "run_job"]
 
 RateLimiterChoice = Literal["auto", "on", "off"]
-_CHOICES: dict[str, bool | Literal["auto"]] = {"auto": "auto", "on": True, "off": False}
 
 
 @attrs.frozen
@@ -61,6 +60,15 @@ class Pacing:
     burst_limit: int = 240
     burst_window: float = 60.0
     hour: float = HOUR  # how long a request counts against the hourly budget
+
+    @property
+    def limiter_choice(self) -> do.RateLimits | bool | Literal["auto"]:
+        """The client's ``rate_limiter``: "on" is the limiter of the burst given here."""
+        if self.rate_limiter == "off":
+            return False
+        if self.rate_limiter == "on":
+            return do.RateLimits(burst_limit=self.burst_limit, burst_window=self.burst_window)
+        return "auto"
 
     @property
     def call_timeout(self) -> float:
@@ -115,12 +123,12 @@ async def open_accounts(
                     token=account.token,
                     base_url=base_url,
                     session=session,
-                    timeout=pacing.call_timeout,
-                    retry_policy=do.RetryPolicy(attempt_timeout=pacing.attempt_timeout),
-                    rate_limiter=_CHOICES[pacing.rate_limiter],
-                    burst_limit=pacing.burst_limit,
-                    burst_window=pacing.burst_window,
-                    max_rate_limit_wait=pacing.call_timeout,
+                    timeout=do.Timeout(
+                        total=pacing.call_timeout,
+                        attempt=pacing.attempt_timeout,
+                        rate_limit_wait=pacing.call_timeout,
+                    ),
+                    rate_limiter=pacing.limiter_choice,
                     on_wait=watch.on_wait,
                 )
             )

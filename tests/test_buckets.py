@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aiodo_projects._ratelimit import HOURLY_WINDOW, Buckets
+from aiodo_projects._buckets import Buckets
+from aiodo_projects._ratelimit import HOURLY_WINDOW
 
 EPOCH = 1_700_000_000.0
 

@@ -131,8 +131,7 @@ async def test_watch_does_not_claim_a_spent_budget_once_its_reset_has_passed() -
             base_url=fake.base_url,
             session=session,
             rate_limiter=do.TokenBucketLimiter(limit=100, window=1.0),
-            max_rate_limit_wait=120.0,
-            timeout=120.0,
+            timeout=do.Timeout(total=120.0, rate_limit_wait=120.0),
             on_wait=watch.on_wait,
         ) as client,
     ):

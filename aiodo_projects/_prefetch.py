@@ -82,6 +82,22 @@ class ConcurrentWalk(Generic[T]):
         self.pages_fetched = 0
         self.total: int | None = None
 
+    def __repr__(self) -> str:
+        if self._position is None:
+            where = "ended"
+        else:
+            where = f"next page {self._position:,}, {len(self._tasks)} in flight"
+        total = "" if self.total is None else f", total {self.total:,}"
+        return (
+            f"<{type(self).__name__} concurrency={self._concurrency}: {where}, "
+            f"{self.pages_fetched:,} pages fetched{total}>"
+        )
+
+    @property
+    def ended(self) -> bool:
+        """Whether no page is left to fetch (the last was read, or the walk was closed)."""
+        return self._position is None
+
     async def next_page(self) -> Page[T] | None:
         """Return the next page in order, or ``None`` after the last."""
         if self._broken is not None:

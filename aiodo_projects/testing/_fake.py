@@ -112,6 +112,16 @@ class FakeDigitalOcean(FakeAccount):
         self._running: tuple[web.AppRunner, socket.socket] | None = None
         self._base_url: str | None = None
 
+    def __repr__(self) -> str:
+        where = self._base_url if self._running is not None else "not running"
+        accounts = len(self._accounts)
+        projects = sum(len(account.projects) for account in self._accounts)
+        limits = "limits enforced" if self.limits.enforce else "limits not enforced"
+        return (
+            f"<{type(self).__name__} {where}: {accounts} account{'s' * (accounts != 1)}, "
+            f"{projects:,} projects, {limits}>"
+        )
+
     # -- accounts ----------------------------------------------------------------------
 
     def add_account(self, token: str) -> FakeAccount:

@@ -24,6 +24,7 @@ __all__ = [
     "collection_pretty",
     "collection_repr",
     "collection_rich",
+    "counted",
     "fields_pretty",
     "fields_repr",
     "fields_rich",
@@ -56,6 +57,11 @@ class _Verbatim:
 
     def __repr__(self) -> str:
         return self.text
+
+
+def counted(number: int, noun: str) -> str:
+    """Return ``1 page``, ``2 pages``, ``1,234 items``: a number and its noun."""
+    return f"{number:,} {noun}{'s' * (number != 1)}"
 
 
 def short(text: str, limit: int = _TEXT_LIMIT) -> str:
@@ -135,7 +141,7 @@ def page_summary(count: int, total: int, number: int | None, pages: int | None) 
     where = "" if number is None else f"page {number:,}"
     if where and pages is not None:
         where += f" of {pages:,}"
-    items = f"{count:,} of {total:,} items"
+    items = f"{count:,} of {counted(total, 'item')}"
     return f"{where}, {items}" if where else items
 
 

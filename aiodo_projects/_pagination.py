@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar,
 import attrs
 
 from aiodo_projects._closing import AsyncClosing
+from aiodo_projects._display import counted
 from aiodo_projects._links import ListingPages
 from aiodo_projects._prefetch import ConcurrentWalk
 from aiodo_projects.errors import DecodeError, ValidationError
@@ -198,7 +199,8 @@ class _Source(Generic[T]):
         else:
             state = "not started" if self.walk.pages_fetched == 0 else "in progress"
         return (
-            f"{listing}: {self.walk.pages_fetched:,} pages fetched, {progress}{of_total}, {state}"
+            f"{listing}: {counted(self.walk.pages_fetched, 'page')} fetched, "
+            f"{progress}{of_total}, {state}"
         )
 
     async def next_page(self) -> Page[T] | None:
@@ -252,7 +254,7 @@ class PageIterator(_Iterating[T]):
 
     def __repr__(self) -> str:
         described = self._source.describe(
-            f"{self._source.walk.pages_fetched:,} pages yielded", closed=self._closed
+            f"{counted(self._source.walk.pages_fetched, 'page')} yielded", closed=self._closed
         )
         return f"<{type(self).__name__} {described}>"
 
@@ -308,7 +310,7 @@ class Paginator(_Iterating[T]):
 
     def __repr__(self) -> str:
         described = self._source.describe(
-            f"{self.items_yielded:,} items yielded", closed=self._closed
+            f"{counted(self.items_yielded, 'item')} yielded", closed=self._closed
         )
         return f"<{type(self).__name__} {described}>"
 

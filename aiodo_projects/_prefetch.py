@@ -23,6 +23,7 @@ import asyncio
 import collections
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from aiodo_projects._display import counted
 from aiodo_projects.errors import DecodeError
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class ConcurrentWalk(Generic[T]):
         total = "" if self.total is None else f", total {self.total:,}"
         return (
             f"<{type(self).__name__} concurrency={self._concurrency}: {where}, "
-            f"{self.pages_fetched:,} pages fetched{total}>"
+            f"{counted(self.pages_fetched, 'page')} fetched{total}>"
         )
 
     @property

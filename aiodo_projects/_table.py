@@ -40,7 +40,7 @@ class Table(Generic[T]):
         return f"Table[{kind}]" if kind else "Table"
 
     def _summary(self) -> str:
-        return f"{len(self.items):,} items"
+        return _display.counted(len(self.items), "item")
 
     def __repr__(self) -> str:
         return _display.collection_repr(self._title(), self._summary(), self.items, _mention)

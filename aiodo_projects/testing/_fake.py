@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final, Self
 
 from aiohttp import web
 
+from aiodo_projects._display import counted
 from aiodo_projects.testing._account import FakeAccount
 from aiodo_projects.testing._faults import Fault, ScriptedResponse, check_seconds
 from aiodo_projects.testing._limits import LimitConfig, RateLimiter
@@ -118,8 +119,8 @@ class FakeDigitalOcean(FakeAccount):
         projects = sum(len(account.projects) for account in self._accounts)
         limits = "limits enforced" if self.limits.enforce else "limits not enforced"
         return (
-            f"<{type(self).__name__} {where}: {accounts} account{'s' * (accounts != 1)}, "
-            f"{projects:,} projects, {limits}>"
+            f"<{type(self).__name__} {where}: {counted(accounts, 'account')}, "
+            f"{counted(projects, 'project')}, {limits}>"
         )
 
     # -- accounts ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, overload
 
+from aiodo_projects._display import counted
 from aiodo_projects.testing._state import ENVIRONMENTS, PURPOSES
 from aiodo_projects.testing._wire import timestamp
 
@@ -63,7 +64,8 @@ class SeededProjects(Sequence[dict[str, Any]]):
         return [project["id"] for project in self._projects]
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__}: {len(self):,} projects, {self.resources:,} resources>"
+        projects, resources = counted(len(self), "project"), counted(self.resources, "resource")
+        return f"<{type(self).__name__}: {projects}, {resources}>"
 
 
 def numbered(store: Store, start: int, count: int, resources_per_project: int) -> SeededProjects:

@@ -137,3 +137,13 @@ def test_importing_and_displaying_imports_neither_ipython_nor_rich() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_ipython_pretty_of_a_short_list_has_no_more_line() -> None:
+    printer = RecordingPrinter()
+    do.table(_projects(2))._repr_pretty_(printer, cycle=False)
+    assert printer.written[0].splitlines() == [
+        "Table[Project](2 items)",
+        "  Project(name='p0', environment='Production', ...)",
+        "  Project(name='p1', environment='Production', ...)",
+    ]

@@ -13,6 +13,7 @@ from aiodo_projects._pagination import PageIterator, Paginator
 from aiodo_projects._projects import ProjectFields, Projects
 from aiodo_projects._ratelimit import RateLimit
 from aiodo_projects._retry import RetryEvent, RetryPolicy, WaitEvent
+from aiodo_projects._table import table
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
     AmbiguousWriteError,
@@ -83,4 +84,5 @@ __all__ = [
     "WaitEvent",
     "WaitTooLong",
     "__version__",
+    "table",
 ]

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import collections
 import logging
+import operator
 import weakref
 from typing import TYPE_CHECKING, Any, Final, Generic, Self, TypeAlias, TypeVar, cast
 
 import attrs
 
 from aiodo_projects._closing import AsyncClosing
+from aiodo_projects._display import counted
 from aiodo_projects._links import ListingPages
 from aiodo_projects._prefetch import ConcurrentWalk
 from aiodo_projects.errors import DecodeError, ValidationError
@@ -72,6 +74,11 @@ class _Walk(Generic[T]):
             self._next = None
             self._broken = exc
         return page
+
+    @property
+    def ended(self) -> bool:
+        """Whether no page is left to fetch (the last was read, or the walk was closed)."""
+        return self._next is None
 
     async def aclose(self) -> None:
         self._next = None
@@ -174,6 +181,27 @@ class _Source(Generic[T]):
         else:
             self.walk = ConcurrentWalk(fetch, pages, concurrency)
         self.drift = _Drift(key, concurrency + 1)
+        self.first = first
+        self.concurrency = concurrency
+
+    def describe(self, progress: str, *, closed: bool) -> str:
+        """Say what this walk lists and where it stands, e.g. for a repr (no host, no token)."""
+        per_page = self.first.query.get("per_page")
+        listing = self.first.path + ("" if per_page is None else f" per_page={per_page}")
+        if self.concurrency > 1:
+            listing += f" concurrency={self.concurrency}"
+        total = self.walk.total
+        of_total = "" if total is None else f" of {total:,}"
+        if closed:
+            state = "closed"
+        elif self.walk.ended:
+            state = "done"
+        else:
+            state = "not started" if self.walk.pages_fetched == 0 else "in progress"
+        return (
+            f"{listing}: {counted(self.walk.pages_fetched, 'page')} fetched, "
+            f"{progress}{of_total}, {state}"
+        )
 
     async def next_page(self) -> Page[T] | None:
         page = await self.walk.next_page()
@@ -185,6 +213,7 @@ class _Iterating(AsyncClosing, Generic[T]):
 
     def __init__(self, source: _Source[T]) -> None:
         self._source = source
+        self._closed = False
         # After an early ``break`` nobody calls aclose(): cancel what is in flight when this
         # iterator is collected. The callback holds the walk, never the iterator itself.
         self._finalizer = weakref.finalize(self, source.walk.abandon)
@@ -215,12 +244,19 @@ class _Iterating(AsyncClosing, Generic[T]):
 
     async def aclose(self) -> None:
         """Stop: cancel any page fetched ahead and wait for it. Iterating then ends."""
+        self._closed = True
         self._finalizer.detach()
         await self._source.walk.aclose()
 
 
 class PageIterator(_Iterating[T]):
     """An async iterator over whole :class:`~aiodo_projects.Page` objects."""
+
+    def __repr__(self) -> str:
+        described = self._source.describe(
+            f"{counted(self._source.walk.pages_fetched, 'page')} yielded", closed=self._closed
+        )
+        return f"<{type(self).__name__} {described}>"
 
     def __aiter__(self) -> Self:
         return self
@@ -265,6 +301,18 @@ class Paginator(_Iterating[T]):
         self._start = (fetch, first, base, concurrency, key or _identity)
         super().__init__(_Source(*self._start))
         self._items: Iterator[T] = iter(())
+        self._loaded = 0  # items of the pages taken so far, yielded or still in _items
+
+    @property
+    def items_yielded(self) -> int:
+        """How many items this paginator has yielded so far."""
+        return self._loaded - operator.length_hint(self._items)
+
+    def __repr__(self) -> str:
+        described = self._source.describe(
+            f"{counted(self.items_yielded, 'item')} yielded", closed=self._closed
+        )
+        return f"<{type(self).__name__} {described}>"
 
     def pages(self) -> PageIterator[T]:
         """Return a new async iterator over whole pages, starting from the first page."""
@@ -285,6 +333,7 @@ class Paginator(_Iterating[T]):
             if page is None:
                 return
             self._items = iter(page.items)
+            self._loaded += len(page.items)
 
     async def __anext__(self) -> T:
         try:
@@ -298,5 +347,6 @@ class Paginator(_Iterating[T]):
             if page is None:
                 raise StopAsyncIteration
             self._items = iter(page.items)
+            self._loaded += len(page.items)
             for item in self._items:
                 return item

@@ -23,6 +23,7 @@ import asyncio
 import collections
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from aiodo_projects._display import counted
 from aiodo_projects.errors import DecodeError
 
 if TYPE_CHECKING:
@@ -81,6 +82,22 @@ class ConcurrentWalk(Generic[T]):
         self._broken: DecodeError | None = None
         self.pages_fetched = 0
         self.total: int | None = None
+
+    def __repr__(self) -> str:
+        if self._position is None:
+            where = "ended"
+        else:
+            where = f"next page {self._position:,}, {len(self._tasks)} in flight"
+        total = "" if self.total is None else f", total {self.total:,}"
+        return (
+            f"<{type(self).__name__} concurrency={self._concurrency}: {where}, "
+            f"{counted(self.pages_fetched, 'page')} fetched{total}>"
+        )
+
+    @property
+    def ended(self) -> bool:
+        """Whether no page is left to fetch (the last was read, or the walk was closed)."""
+        return self._position is None
 
     async def next_page(self) -> Page[T] | None:
         """Return the next page in order, or ``None`` after the last."""

@@ -24,6 +24,7 @@ from aiodo_projects.testing._account import FakeAccount
 from aiodo_projects.testing._fake import FakeDigitalOcean
 from aiodo_projects.testing._faults import Fault, ScriptedResponse
 from aiodo_projects.testing._limits import LimitConfig
+from aiodo_projects.testing._seed import SeededProjects
 from aiodo_projects.testing._serve import serve
 from aiodo_projects.testing._server import RecordedRequest
 
@@ -34,5 +35,6 @@ __all__ = [
     "LimitConfig",
     "RecordedRequest",
     "ScriptedResponse",
+    "SeededProjects",
     "serve",
 ]

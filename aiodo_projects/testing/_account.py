@@ -103,14 +103,20 @@ class FakeAccount:
         except ApiError as exc:
             raise ValueError(exc.message) from None
 
-    def seed(self, projects: int = 1000, resources_per_project: int = 0) -> list[dict[str, Any]]:
-        """Add numbered projects (``project-00001``, ...) fast; deterministic but for ids."""
+    def seed(self, projects: int = 1000, resources_per_project: int = 0) -> _seed.SeededProjects:
+        """Add numbered projects (``project-00001``, ...) fast; deterministic but for ids.
+
+        Return the projects added (a sequence of their JSON with a one-line repr).
+        """
         added = _seed.numbered(self._store, self._seeded, projects, resources_per_project)
         self._seeded += projects
         return added
 
-    def seed_demo(self, projects: int = 300, seed: int = 0) -> list[dict[str, Any]]:
-        """Add realistic demo projects and resources, the same for the same ``seed``."""
+    def seed_demo(self, projects: int = 300, seed: int = 0) -> _seed.SeededProjects:
+        """Add realistic demo projects and resources, the same for the same ``seed``.
+
+        Return the projects added (a sequence of their JSON with a one-line repr).
+        """
         return _seed.demo(self._store, projects, seed)
 
     def set_remaining(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final, Self
 
 from aiohttp import web
 
+from aiodo_projects._display import counted
 from aiodo_projects.testing._account import FakeAccount
 from aiodo_projects.testing._faults import Fault, ScriptedResponse, check_seconds
 from aiodo_projects.testing._limits import LimitConfig, RateLimiter
@@ -111,6 +112,16 @@ class FakeDigitalOcean(FakeAccount):
         self.latency = latency
         self._running: tuple[web.AppRunner, socket.socket] | None = None
         self._base_url: str | None = None
+
+    def __repr__(self) -> str:
+        where = self._base_url if self._running is not None else "not running"
+        accounts = len(self._accounts)
+        projects = sum(len(account.projects) for account in self._accounts)
+        limits = "limits enforced" if self.limits.enforce else "limits not enforced"
+        return (
+            f"<{type(self).__name__} {where}: {counted(accounts, 'account')}, "
+            f"{counted(projects, 'project')}, {limits}>"
+        )
 
     # -- accounts ----------------------------------------------------------------------
 

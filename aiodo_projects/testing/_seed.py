@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import random
 import uuid
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final, overload
 
+from aiodo_projects._display import counted
 from aiodo_projects.testing._state import ENVIRONMENTS, PURPOSES
 from aiodo_projects.testing._wire import timestamp
 
 if TYPE_CHECKING:
     from aiodo_projects.testing._state import Store
+
+__all__ = ["SeededProjects", "demo", "numbered"]
 
 _MAX_RESOURCES: Final = 10_000
 _TEAMS: Final = ("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka")
@@ -30,9 +34,41 @@ _START: Final = 1_546_300_800.0  # 2019-01-01T00:00:00Z
 _END: Final = 1_748_736_000.0  # 2025-06-01T00:00:00Z
 
 
-def numbered(
-    store: Store, start: int, count: int, resources_per_project: int
-) -> list[dict[str, Any]]:
+class SeededProjects(Sequence[dict[str, Any]]):
+    """The projects one call to ``seed`` or ``seed_demo`` added: their JSON, oldest first.
+
+    A read-only sequence with a one-line repr, so a notebook that seeds 300 projects echoes
+    one line rather than every project.
+    """
+
+    __slots__ = ("_projects", "resources")
+
+    def __init__(self, projects: list[dict[str, Any]], resources: int) -> None:
+        self._projects = projects
+        self.resources: int = resources
+        """How many resources were added to these projects."""
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self._projects[index]
+
+    def __len__(self) -> int:
+        return len(self._projects)
+
+    @property
+    def ids(self) -> list[str]:
+        """The ids of the projects added, oldest first."""
+        return [project["id"] for project in self._projects]
+
+    def __repr__(self) -> str:
+        projects, resources = counted(len(self), "project"), counted(self.resources, "resource")
+        return f"<{type(self).__name__}: {projects}, {resources}>"
+
+
+def numbered(store: Store, start: int, count: int, resources_per_project: int) -> SeededProjects:
     """Add ``count`` projects named ``project-00001``... after the first ``start``."""
     if count < 0 or not 0 <= resources_per_project < _MAX_RESOURCES:
         raise ValueError(f"counts must be >= 0 and resources_per_project < {_MAX_RESOURCES}")
@@ -54,10 +90,10 @@ def numbered(
                 assigned_at=created,
             )
         added.append(project)
-    return added
+    return SeededProjects(added, count * resources_per_project)
 
 
-def demo(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
+def demo(store: Store, count: int, seed: int) -> SeededProjects:
     """Add ``count`` realistic projects with resources, deterministic for ``seed``.
 
     Projects spread over the 3 environments and the 9 purposes (a few custom ones);
@@ -68,6 +104,7 @@ def demo(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     serial = iter(range(1, 10**9))
     added = []
+    resources = 0
     for index in range(count):
         environment = rng.choice(ENVIRONMENTS)
         team, app = rng.choice(_TEAMS), rng.choice(_APPS)
@@ -95,8 +132,9 @@ def demo(store: Store, count: int, seed: int) -> list[dict[str, Any]]:
             urn = _urn(rng, next(serial), team, app)
             when = timestamp(rng.uniform(created, _END))
             store.add_resource(project["id"], urn, status=status, assigned_at=when)
+            resources += 1
         added.append(project)
-    return added
+    return SeededProjects(added, resources)
 
 
 def _status(rng: random.Random) -> str:

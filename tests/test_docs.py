@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import importlib.util
 import inspect
 import io
 import os
@@ -269,3 +270,44 @@ def test_docs_program_fails_on_an_example_that_fails(tmp_path: pathlib.Path) -> 
         run_program(page)
     assert caught.traceback[-1].lineno == 6  # 0-based: line 7 of the page, where it raised
 
+
+
+def load_link_checker() -> Any:
+    spec = importlib.util.spec_from_file_location("check_links", DOCS / "check_links.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_docs_link_checker_finds_missing_pages_and_anchors(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "guides").mkdir()
+    (tmp_path / "index.html").write_text(
+        '<a href="guides/a.html#ok">a</a> <a href="guides/a.html#gone">b</a>'
+        '<a href="missing.html">c</a> <img src="_images/chart.png">'
+        '<a href="https://example.com/x.html">d</a> <a href="#top">e</a><p id="top"></p>'
+    )
+    (tmp_path / "guides" / "a.html").write_text(
+        '<h1 id="ok">A</h1><a href="../index.html">up</a><a href="../../outside.html">x</a>'
+    )
+    (tmp_path.parent / "outside.html").write_text("<p>outside the site</p>")
+    assert load_link_checker().broken_links(tmp_path) == [
+        "guides/a.html: ../../outside.html (no such file)",
+        "index.html: guides/a.html#gone (no such anchor)",
+        "index.html: missing.html (no such file)",
+        "index.html: _images/chart.png (no such file)",
+    ]
+
+
+def test_docs_link_checker_passes_a_whole_site(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "_images").mkdir()
+    (tmp_path / "_images" / "chart.png").write_bytes(b"png")
+    (tmp_path / "index.html").write_text(
+        '<a href="page.html#part">p</a><img src="_images/chart.png"><a name="here"></a>'
+    )
+    (tmp_path / "page.html").write_text('<section id="part"><a href="index.html#here">b</a>')
+    checker = load_link_checker()
+    assert checker.broken_links(tmp_path) == []
+    assert checker.main([str(tmp_path)]) == 0
+    assert checker.main([str(tmp_path / "nothing")]) == 2

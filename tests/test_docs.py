@@ -136,7 +136,11 @@ def run_program(path: pathlib.Path) -> str:
             for block in python_blocks(path):
                 source = "\n" * (block.line - 1) + block.text  # tracebacks show the file's lines
                 code = compile(
-                    source, str(path), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+                    source,
+                    str(path),
+                    "exec",
+                    flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT,
+                    dont_inherit=True,
                 )
                 result = eval(code, namespace)  # noqa: S307 - the documentation's own examples
                 if inspect.iscoroutine(result):
@@ -269,7 +273,6 @@ def test_docs_program_fails_on_an_example_that_fails(tmp_path: pathlib.Path) -> 
     with pytest.raises(KeyError) as caught:
         run_program(page)
     assert caught.traceback[-1].lineno == 6  # 0-based: line 7 of the page, where it raised
-
 
 
 def load_link_checker() -> Any:

@@ -314,3 +314,19 @@ def test_docs_link_checker_passes_a_whole_site(tmp_path: pathlib.Path) -> None:
     assert checker.broken_links(tmp_path) == []
     assert checker.main([str(tmp_path)]) == 0
     assert checker.main([str(tmp_path / "nothing")]) == 2
+
+
+def test_readme_links_to_files_that_exist() -> None:
+    import docutils.core  # noqa: PLC0415
+    import docutils.nodes  # noqa: PLC0415
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        tree = docutils.core.publish_doctree(README.read_text())
+    targets = [
+        node["refuri"] for node in tree.findall(docutils.nodes.reference) if "refuri" in node
+    ]
+    relative = [uri for uri in targets if "://" not in uri]
+    assert len(relative) >= 8  # one per guide
+    missing = [uri for uri in relative if not (ROOT / uri).is_file()]
+    assert missing == []

@@ -18,6 +18,7 @@ import inspect
 import io
 import os
 import pathlib
+import re
 import shlex
 import shutil
 import socket
@@ -40,7 +41,8 @@ ROOT = pathlib.Path(__file__).parent.parent
 DOCS = ROOT / "docs"
 README = ROOT / "README.rst"
 SHELL_LANGUAGES = frozenset({"console", "bash", "shell", "sh"})
-SHELL_CONTROL = frozenset({"|", ">", ">>", "2>", "<", "&&", ";"})
+SHELL_CONTROL = frozenset({"|", "||", "&&", ";", "&"})
+REDIRECTION = re.compile(r"\s\d*(?:>>?|<)&?\s*[^\s|;&]+")  # "> out.txt", "2>/dev/null"
 
 
 def sources() -> list[pathlib.Path]:
@@ -104,7 +106,12 @@ def python_blocks(path: pathlib.Path) -> list[Block]:
 
 
 def commands(block: Block) -> list[list[str]]:
-    """The ``aiodo-projects`` command lines of a console block, as argument lists."""
+    """The ``aiodo-projects`` command lines of a console block, as argument lists.
+
+    A line is a command when it starts with ``$ ``; backslash continuations are joined, and
+    each part between ``|``, ``&&``, ``||`` and ``;`` is a command of its own, without its
+    redirections.
+    """
     lines = block.text.splitlines()
     found = []
     index = 0
@@ -117,13 +124,18 @@ def commands(block: Block) -> list[list[str]]:
         while command.endswith("\\") and index < len(lines):
             command = command[:-1] + " " + lines[index].strip()
             index += 1
-        words = shlex.split(command, comments=True)
-        for cut, word in enumerate(words):
-            if word in SHELL_CONTROL or word.startswith((">", "2>")):
-                words = words[:cut]
-                break
-        if words and words[0] == "aiodo-projects":
-            found.append(words[1:])
+        command = REDIRECTION.sub(" ", command)
+        lexer = shlex.shlex(command, posix=True, punctuation_chars="|&;")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        segment: list[str] = []
+        for word in [*lexer, ";"]:
+            if word in SHELL_CONTROL:
+                if segment and segment[0] == "aiodo-projects":
+                    found.append(segment[1:])
+                segment = []
+            else:
+                segment.append(word)
     return found
 
 
@@ -236,11 +248,16 @@ def test_docs_commands_are_read_from_console_blocks() -> None:
         "console",
         1,
         "$ aiodo-projects --fake list --per-page 5 | cat\nID  Name\n"
-        "$ export X=1\n$ aiodo-projects audit --rate-limiter on \\\n    --limit 3 > report.txt\n",
+        "$ export X=1\n$ aiodo-projects audit --rate-limiter on \\\n    --limit 3 > report.txt\n"
+        "$ pip install '.[cli]' && aiodo-projects --fake audit  # a comment\n"
+        "$ echo y | aiodo-projects delete ID 2>/dev/null; aiodo-projects ratelimit\n",
     )
     assert commands(block) == [
         ["--fake", "list", "--per-page", "5"],
         ["audit", "--rate-limiter", "on", "--limit", "3"],
+        ["--fake", "audit"],
+        ["delete", "ID"],
+        ["ratelimit"],
     ]
 
 

@@ -1,4 +1,4 @@
-"""Quality gates: lint, typecheck, tests (with branch coverage) and benchmarks.
+"""Quality gates: lint, typecheck, tests (with branch coverage), the docs, and benchmarks.
 
 Sessions have no python list, so they run on the interpreter nox itself runs on
 (with ``CI`` set, nox would fail on interpreters it cannot find).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
@@ -37,6 +37,17 @@ def tests(session: nox.Session) -> None:
     session.run("coverage", "erase")
     session.run("coverage", "run", "-m", "pytest", *session.posargs)
     session.run("coverage", "report", "--fail-under=95")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site: warnings are errors, every reference and internal link resolves."""
+    session.install("-e", ".[redis]", *nox.project.dependency_groups(PYPROJECT, "docs"))
+    build = "docs/_build/html"
+    session.run(
+        "python", "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-n", "-E", "docs", build
+    )
+    session.run("python", "docs/check_links.py", build)
 
 
 @nox.session

@@ -276,7 +276,7 @@ class Paginator(_Iterating[T]):
     it again): the iteration never ends early with a silently short list. The walk follows
     ``next`` links only within its own collection and one page at a time, else it raises
     :class:`~aiodo_projects.DecodeError`. With ``concurrency=N`` (at most
-    :data:`MAX_CONCURRENCY`) the first page is fetched, then up to N pages ahead of the
+    ``MAX_CONCURRENCY``, 32) the first page is fetched, then up to N pages ahead of the
     reader; it yields exactly the pages a sequential walk would, in order. Use ``async with`` (or
     :meth:`aclose`) to stop such an iteration early and be sure nothing is left running::
 

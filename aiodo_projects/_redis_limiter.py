@@ -185,7 +185,7 @@ class RedisLimiter:
             await self._redis.connection_pool.disconnect()
 
     async def acquire(self, max_wait: float) -> None:
-        """Wait for a slot (FIFO across processes), or raise :class:`WaitTooLong`."""
+        """Wait for a slot (FIFO across processes) or raise :class:`~aiodo_projects.WaitTooLong`."""
         ident = next(self._ids)
         waiter_ttl = _us(self._lease_ttl)
         settled = False

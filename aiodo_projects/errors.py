@@ -188,7 +188,7 @@ class RateLimitError(APIStatusError):
     When DigitalOcean answered 429, ``status`` is 429. When the client's own rate limiter
     refused to wait (the hourly budget learned from earlier answers is spent, or an earlier
     429 paused every call on the token, for longer than the client waits), nothing was sent
-    for it: ``status`` is then :data:`NOT_SENT` (0) and ``error_id`` says which
+    for it: ``status`` is then :attr:`NOT_SENT` (0) and ``error_id`` says which
     (``"hourly_budget_spent"`` or ``"rate_limit_paused"``).
     """
 

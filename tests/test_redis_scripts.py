@@ -98,7 +98,7 @@ async def test_redis_scripts_waiters_are_served_in_ticket_order_across_limiters(
         lim.release(answered=True)
 
     async def queued(count: int) -> None:
-        while len(await members(server, "queue")) < count:
+        while len(await members(server, "queue")) < count:  # noqa: ASYNC110 - Redis state, no event
             await asyncio.sleep(0.005)
 
     tasks = []

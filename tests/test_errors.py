@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import ast
-import pathlib
 import traceback
 from typing import NamedTuple
 
@@ -80,48 +78,6 @@ def test_decode_error_shows_a_snippet() -> None:
     error = do.DecodeError("bad body", snippet="<html>")
     assert "<html>" in str(error)
     assert error.snippet == "<html>"
-
-
-def _imports(path: pathlib.Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
-
-
-PACKAGE = pathlib.Path(do.__file__).parent
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        "_ratelimit.py",
-        "_limiter.py",
-        "_retry.py",
-        "_pagination.py",
-        "_convert.py",
-        "models.py",
-        "errors.py",
-        "_validation.py",
-        "_redaction.py",
-    ],
-)
-def test_pure_modules_import_no_http(module: str) -> None:
-    path = PACKAGE / module
-    assert path.exists()
-    assert "aiohttp" not in _imports(path)
-
-
-def test_cattrs_is_imported_only_by_the_converter() -> None:
-    users = {
-        path.relative_to(PACKAGE).as_posix()
-        for path in PACKAGE.rglob("*.py")
-        if "cattrs" in _imports(path)
-    }
-    assert users == {"_convert.py"}
 
 
 def test_bounded_cuts_long_text_and_says_how_much() -> None:

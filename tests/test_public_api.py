@@ -21,9 +21,12 @@ def test_all_names_every_public_attribute() -> None:
     assert public == set(do.__all__) - {"__version__"}
 
 
-def test_every_exported_name_resolves() -> None:
-    for name in do.__all__:
-        assert getattr(do, name) is not None
+def test_every_exported_name_is_the_packages_own_and_documented() -> None:
+    for name in set(do.__all__) - {"__version__"}:
+        value = getattr(do, name)
+        assert value.__module__.startswith("aiodo_projects."), name
+        assert value.__name__ == name  # exported under its own name, not an alias
+        assert (value.__doc__ or "").strip(), f"{name} has no docstring"
 
 
 def test_every_error_is_exported() -> None:

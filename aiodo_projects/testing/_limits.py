@@ -1,4 +1,4 @@
-"""DigitalOcean's rate limits as sliding logs per token (see DESIGN §3).
+"""DigitalOcean's rate limits as sliding logs per token.
 
 Each admitted request is remembered for one window after it arrives: at most
 ``per_minute`` in any trailing ``minute_window`` seconds and ``per_hour`` in any trailing

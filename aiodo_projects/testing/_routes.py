@@ -117,7 +117,7 @@ def _patch(store: Store, call: Call) -> tuple[int, bytes]:
 
 
 def _delete(store: Store, call: Call) -> tuple[int, None]:
-    # DigitalOcean answers 415 to a DELETE that does not say it is JSON (DESIGN §3).
+    # DigitalOcean answers 415 to a DELETE that does not say it is JSON.
     if not call.content_type.lower().startswith("application/json"):
         raise ApiError(415, "Content-Type must be application/json")
     store.delete(call.ref)

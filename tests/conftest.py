@@ -13,6 +13,7 @@ from aioresponses import aioresponses
 import aiodo_projects as do
 from aiodo_projects import _limiter
 from aiodo_projects.testing import FakeDigitalOcean
+from tests.redis_support import RedisServer, running_redis
 
 if TYPE_CHECKING:
     import pathlib
@@ -93,3 +94,9 @@ def _no_shared_limiter_from_an_earlier_test() -> None:
     """
     with _limiter._REGISTRY_LOCK:
         _limiter._REGISTRY.clear()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of its own on a loopback port (skipped locally without the binary)."""
+    yield from running_redis()

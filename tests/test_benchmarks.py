@@ -11,6 +11,8 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 from aiodo_projects._convert import converter
 from aiodo_projects.models import Page, Project
 from benchmarks import growth
@@ -21,6 +23,7 @@ from benchmarks.report import Target
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_benchmarks_quick_run_lists_and_gets_the_same_things_with_every_client(
     tmp_path: pathlib.Path,
 ) -> None:
@@ -109,6 +112,7 @@ def test_breakdown_pages_of_any_size_are_valid_listings() -> None:
     assert page.items[0].name == "project-00060"
 
 
+@pytest.mark.slow
 def test_growth_decodes_whole_listings_of_every_length_and_page_size() -> None:
     rows = growth.measure(lengths=(30, 450), page_sizes=(20, 200), repeats=1, sized=100)
     assert [(count, per_page) for count, per_page, _, _ in rows] == [

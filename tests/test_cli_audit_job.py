@@ -185,6 +185,7 @@ def test_cli_audit_several_accounts_from_token_env_get_a_section_each(
     assert "second-token" not in out.out + out.err
 
 
+@pytest.mark.slow
 def test_cli_fake_audit_demonstrates_several_accounts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -155,6 +155,7 @@ def test_cli_help_and_version_exit_0(capsys: pytest.CaptureFixture[str]) -> None
     assert version.out.startswith("aiodo-projects ")
 
 
+@pytest.mark.slow
 def test_cli_unreachable_api_is_a_connection_error(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

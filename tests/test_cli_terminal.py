@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from aiodo_projects.testing import FakeDigitalOcean
 
 
+pytestmark = pytest.mark.slow  # real programs and terminals, timed by the wall clock
+
+
 def _terminal_env() -> dict[str, str]:
     env = program_env({"TERM": "xterm-256color"})
     for name in ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR"):

@@ -73,7 +73,7 @@ _CLI: dict[str, set[str]] = {
     "cli/_audit_command.py": {"attrs", "rich"},
     "cli/_columns.py": {"attrs"},
     "cli/_commands.py": {"attrs"},
-    "cli/_connect.py": {"aiohttp"},
+    "cli/_connect.py": {"aiohttp", "attrs"},
     "cli/_diff.py": {"attrs"},
     "cli/_errors.py": set(),
     "cli/_estimate.py": {"attrs"},

@@ -85,6 +85,7 @@ async def test_redis_scripts_slot_comes_back_one_window_after_the_attempt_ends(
     assert 0.2 - 0.01 <= waited < 0.2 + 0.15
 
 
+@pytest.mark.slow
 async def test_redis_scripts_waiters_are_served_in_ticket_order_across_limiters(
     server: fakeredis.FakeServer,
 ) -> None:

@@ -72,6 +72,7 @@ async def run_operation(client: do.Client, operation: str, run: int) -> None:
             await projects.create(name=f"cancel-{run}", purpose="IoT")
 
 
+@pytest.mark.slow
 async def test_cancellation_at_random_points_leaves_nothing_behind(
     threaded_fake: FakeDigitalOcean,
 ) -> None:

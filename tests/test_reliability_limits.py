@@ -118,6 +118,7 @@ async def test_limiter_two_clients_sharing_a_token_stay_under_the_limit() -> Non
     assert figures.ratio <= 1.15, figures
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
 async def test_limiter_429_storm_pauses_everyone_once(warm: bool) -> None:
     figures = await asyncio.wait_for(storm(warm=warm), 20.0)
@@ -128,6 +129,7 @@ async def test_limiter_429_storm_pauses_everyone_once(warm: bool) -> None:
     assert figures.wall < 1.0 + 1.5  # one Retry-After (whole seconds), not one per caller
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("skew", [-300.0, 0.0, 300.0])
 async def test_limiter_exhausted_hourly_budget_waits_until_reset(skew: float) -> None:
     """The last request of the hour answers remaining=0: the next waits for ratelimit-reset,
@@ -169,6 +171,7 @@ async def test_limiter_exhausted_hourly_budget_beyond_the_ceiling_raises_at_once
     assert second.value.rate_limit.remaining == 0
 
 
+@pytest.mark.slow
 async def test_limiter_waits_through_an_hourly_reset_under_a_raised_ceiling() -> None:
     async with FakeDigitalOcean(token=TOKEN, limits=LimitConfig(enforce=True)) as fake:
         fake.set_remaining(0, reset_in=1.0)

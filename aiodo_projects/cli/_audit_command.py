@@ -20,7 +20,12 @@ import attrs
 import aiodo_projects as do
 from aiodo_projects.cli._accounts import Account, from_token_env, load_accounts
 from aiodo_projects.cli._audit import PER_PAGE, Filters, check_concurrency
-from aiodo_projects.cli._connect import DEFAULT_BASE_URL, DEMO_PROJECTS, resolve_token
+from aiodo_projects.cli._connect import (
+    DEFAULT_BASE_URL,
+    DEMO_PROJECTS,
+    SharedLimits,
+    resolve_token,
+)
 from aiodo_projects.cli._diff import diff_runs
 from aiodo_projects.cli._errors import EXIT_USAGE, TOKEN_HINT, CLIError
 from aiodo_projects.cli._estimate import Estimate, estimate
@@ -91,10 +96,16 @@ def _pacing(args: Namespace) -> Pacing:
     # --max-duration is checked by its parser; --timeout is a global option parsed as a float.
     if not args.timeout > 0:
         raise CLIError("--timeout must be a positive number of seconds", EXIT_USAGE)
+    shared = SharedLimits.from_args(args)
+    if shared.url is not None and args.rate_limiter == "off":
+        raise CLIError(
+            "--redis-url shares a rate limiter, so it excludes --rate-limiter off", EXIT_USAGE
+        )
     return Pacing(
         attempt_timeout=args.timeout,
         max_duration=args.max_duration,
         rate_limiter=args.rate_limiter,
+        shared=shared,
     )
 
 

@@ -29,7 +29,7 @@ import attrs
 import aiodo_projects as do
 from aiodo_projects.cli._accounts import Account
 from aiodo_projects.cli._audit import AccountJob, Filters, audit_account
-from aiodo_projects.cli._connect import RequestCounter
+from aiodo_projects.cli._connect import RequestCounter, SharedLimits
 from aiodo_projects.cli._errors import (
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -60,6 +60,7 @@ class Pacing:
     burst_limit: int = 240
     burst_window: float = 60.0
     hour: float = HOUR  # how long a request counts against the hourly budget
+    shared: SharedLimits = attrs.field(factory=SharedLimits)  # --redis-url: with other processes
 
     @property
     def limiter_choice(self) -> do.RateLimits | bool | Literal["auto"]:
@@ -115,6 +116,8 @@ async def open_accounts(
             watch = AccountWatch(
                 account.name, burst=pacing.burst_limit, window=pacing.burst_window, hour=pacing.hour
             )
+            limits = do.RateLimits(burst_limit=pacing.burst_limit, burst_window=pacing.burst_window)
+            shared = await stack.enter_async_context(pacing.shared.limiter(account.token, limits))
             session = await stack.enter_async_context(
                 aiohttp.ClientSession(trace_configs=[counter.trace_config(), watch.trace_config()])
             )
@@ -128,7 +131,7 @@ async def open_accounts(
                         attempt=pacing.attempt_timeout,
                         rate_limit_wait=pacing.call_timeout,
                     ),
-                    rate_limiter=pacing.limiter_choice,
+                    rate_limiter=pacing.limiter_choice if shared is None else shared,
                     on_wait=watch.on_wait,
                 )
             )

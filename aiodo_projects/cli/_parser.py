@@ -26,6 +26,9 @@ GLOBAL_DEFAULTS: Final[dict[str, object]] = {
     "format": None,
     "header": True,
     "timeout": 30.0,
+    "redis_url": None,
+    "redis_failure_policy": "closed",
+    "redis_workers": None,
     "verbose": 0,
 }
 
@@ -71,6 +74,24 @@ def _global_options() -> _Parser:
     )
     group.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="bound on each API call (default: 30)"
+    )
+    group.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="share the token's rate limits with other processes through this Redis"
+        " (default: $AIODO_REDIS_URL)",
+    )
+    group.add_argument(
+        "--redis-failure-policy",
+        choices=("closed", "local", "open"),
+        help="when Redis is unreachable: refuse calls (closed, the default), keep to this"
+        " process's share of the limit (local, needs --redis-workers), or limit nothing (open)",
+    )
+    group.add_argument(
+        "--redis-workers",
+        type=int,
+        metavar="N",
+        help="how many processes share the token, for --redis-failure-policy local",
     )
     group.add_argument(
         "-v", "--verbose", action="count", help="log to stderr (-v requests, -vv details)"

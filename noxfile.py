@@ -91,8 +91,11 @@ def docs(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks against the raw-aiohttp floor and pydo (benchmarks/RESULTS.md), then the
-    decoding breakdown and how its cost grows with the listing and the page size."""
+    decoding breakdown, how its cost grows with the listing and the page size, the audit job
+    against the least time its limits allow, and the limiter's cost in-process and on Redis."""
     session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "benchmarks", *session.posargs)
     session.run("python", "-m", "benchmarks.breakdown")
     session.run("python", "-m", "benchmarks.growth")
+    session.run("python", "-m", "benchmarks.audit_scale")
+    session.run("python", "-m", "benchmarks.limiter")

@@ -14,45 +14,19 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from aiodo_projects.cli._accounts import Account
-from aiodo_projects.cli._audit import PER_PAGE, Filters
-from aiodo_projects.cli._estimate import Limits, minimum_seconds, requests_needed
-from aiodo_projects.cli._job import JobOutcome, Pacing, open_accounts, run_job
+from aiodo_projects.cli._audit import PER_PAGE
+from aiodo_projects.cli._estimate import requests_needed
 from aiodo_projects.cli._run_report import RunReport
 from aiodo_projects.cli._sqlite_store import SQLiteStore
-from aiodo_projects.testing import FakeAccount, FakeDigitalOcean, LimitConfig
+from benchmarks.audit_scale import TOKENS, audit, fake_accounts, minimum, scaled
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from aiodo_projects.cli._store import AuditStore
+    from aiodo_projects.testing import FakeDigitalOcean
 
-TOKENS = ("token-prod", "token-staging", "token-dev")
 RUN_META = ("generated_at", "run", "requests", "seconds", "rate_limit")
-
-
-def _fake(limits: LimitConfig, projects: int) -> tuple[FakeDigitalOcean, list[FakeAccount]]:
-    fake = FakeDigitalOcean(token=TOKENS[0], limits=limits)
-    accounts = [fake, *(fake.add_account(token) for token in TOKENS[1:])]
-    for account in accounts:
-        account.seed(projects, resources_per_project=2)
-    return fake, accounts
-
-
-async def _run(
-    store: AuditStore, fake: FakeDigitalOcean, pacing: Pacing, run_id: int | None = None
-) -> tuple[int, JobOutcome]:
-    names = [token.removeprefix("token-") for token in TOKENS]
-    if run_id is None:
-        run_id = await store.start_run(accounts=names, options={})
-    accounts = [(Account(n, t), fake.base_url) for n, t in zip(names, TOKENS, strict=True)]
-    async with open_accounts(accounts, pacing) as opened:
-        for entry in opened:  # the estimate's probe, as the command makes it
-            await entry.client.projects.list(per_page=1)
-        outcome = await run_job(
-            store, run_id, opened, filters=Filters(), concurrency=8, pacing=pacing
-        )
-    return run_id, outcome
 
 
 def _report_json(report: RunReport) -> dict[str, object]:
@@ -73,17 +47,15 @@ def _statuses(fake: FakeDigitalOcean) -> Counter[int | None]:
 async def test_audit_scale_three_accounts_complete_under_every_limit_near_the_minimum(
     tmp_path: Path,
 ) -> None:
-    window = 2.0  # DigitalOcean's minute, scaled down 30 times; the hour likewise
-    limits = LimitConfig(minute_window=window, hour_window=120.0, enforce=True)
-    pacing = Pacing(rate_limiter="on", burst_window=window, hour=120.0)
-    fake, accounts = _fake(limits, 1500)
+    limits, pacing = scaled(2.0)  # DigitalOcean's minute, scaled down 30 times; the hour likewise
+    fake, accounts = fake_accounts(limits, 1500)
     async with fake, SQLiteStore(tmp_path / "audit.sqlite3") as store:
         started = time.perf_counter()
-        run_id, outcome = await _run(store, fake, pacing)
+        run_id, outcome = await audit(store, fake, pacing)
         elapsed = time.perf_counter() - started
         inventory = await store.inventory(run_id)
     requests = 1 + requests_needed(1501, PER_PAGE)  # the probe, the pages, one per project
-    least = minimum_seconds(requests, Limits(burst=240, window=window, hour=120.0))
+    least = minimum(1500, pacing)
     assert outcome.status == "complete", outcome.reason
     assert _statuses(fake) == {200: 3 * requests}  # 0 x 429, nothing retried
     assert elapsed >= least
@@ -112,13 +84,11 @@ async def test_audit_scale_three_accounts_complete_under_every_limit_near_the_mi
 async def test_audit_scale_interrupted_at_half_and_resumed_reports_as_if_uninterrupted(
     tmp_path: Path,
 ) -> None:
-    window = 0.5
-    limits = LimitConfig(minute_window=window, hour_window=30.0, enforce=True)
-    pacing = Pacing(rate_limiter="on", burst_window=window, hour=30.0)
-    fake, _ = _fake(limits, 600)
+    limits, pacing = scaled(0.5)
+    fake, _ = fake_accounts(limits, 600)
     fake.latency = 0.002
     async with fake, SQLiteStore(tmp_path / "audit.sqlite3") as store:
-        job = asyncio.create_task(_run(store, fake, pacing))
+        job = asyncio.create_task(audit(store, fake, pacing))
         while await _finished(store) < 3 * 601 // 2:  # noqa: ASYNC110 - polls the store
             await asyncio.sleep(0.01)
         job.cancel()
@@ -129,13 +99,13 @@ async def test_audit_scale_interrupted_at_half_and_resumed_reports_as_if_uninter
         assert interrupted.reason == "interrupted"
         assert 0.4 < len(finished_first) / (3 * 601) < 0.8
 
-        _, resumed = await _run(store, fake, pacing, run_id=run_id)
+        _, resumed = await audit(store, fake, pacing, run_id=run_id)
         assert resumed.status == "complete"
         resumed_report = RunReport.from_inventory(await store.inventory(run_id), resumed)
         both_parts = list(fake.requests)
 
         fake.clear_requests()
-        other_id, uninterrupted = await _run(store, fake, pacing)
+        other_id, uninterrupted = await audit(store, fake, pacing)
         assert uninterrupted.status == "complete"
         reference = RunReport.from_inventory(await store.inventory(other_id), uninterrupted)
     assert _report_json(resumed_report) == _report_json(reference)

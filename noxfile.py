@@ -93,7 +93,7 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against the raw-aiohttp floor and pydo (benchmarks/RESULTS.md), then the
     decoding breakdown, how its cost grows with the listing and the page size, the audit job
     against the least time its limits allow, and the limiter's cost in-process and on Redis."""
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "bench"))
+    session.install("-e", ".[cli,redis]", *nox.project.dependency_groups(PYPROJECT, "bench"))
     session.run("python", "-m", "benchmarks", *session.posargs)
     session.run("python", "-m", "benchmarks.breakdown")
     session.run("python", "-m", "benchmarks.growth")

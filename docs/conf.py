@@ -12,7 +12,16 @@ goes to the network (CI has none besides the package index), so there is no inte
 
 from __future__ import annotations
 
+import re
+from typing import TYPE_CHECKING
+
 import aiodo_projects
+
+if TYPE_CHECKING:
+    from docutils.nodes import Element
+    from sphinx.addnodes import pending_xref
+    from sphinx.application import Sphinx
+    from sphinx.environment import BuildEnvironment
 
 project = "aiodo_projects"
 author = "aiodo_projects developers"
@@ -56,3 +65,29 @@ nitpick_ignore_regex = [
     # The type variables of the generic models and iterators: nothing to link to.
     ("py:(class|obj)", r"aiodo_projects\.(_pagination|models)\.T"),
 ]
+
+_PRIVATE_PATH = re.compile(r"(aiodo_projects(?:\.testing)?)\.(?:_\w+\.)+(\w+)")
+
+
+def _by_public_name(
+    app: Sphinx, env: BuildEnvironment, node: pending_xref, contnode: Element
+) -> Element | None:
+    """Resolve a private path by the public name the object is documented under.
+
+    A type hint names where a class is defined (``aiodo_projects._options.Timeout``); the
+    reference documents it where users import it (``aiodo_projects.Timeout``). Anything else
+    stays unresolved, and so an error.
+    """
+    match = _PRIVATE_PATH.fullmatch(node.get("reftarget", ""))
+    if node.get("refdomain") != "py" or match is None:
+        return None
+    public = f"{match[1]}.{match[2]}"
+    python = env.get_domain("py")
+    return python.resolve_xref(
+        env, node["refdoc"], app.builder, node["reftype"], public, node, contnode
+    )
+
+
+def setup(app: Sphinx) -> None:
+    """Sphinx's hook: register the private-path resolver."""
+    app.connect("missing-reference", _by_public_name)

@@ -16,14 +16,9 @@ import contextlib
 import importlib.util
 import inspect
 import io
-import os
 import pathlib
 import re
 import shlex
-import shutil
-import socket
-import subprocess
-import time
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +28,7 @@ import pytest
 import aiodo_projects as do
 from aiodo_projects.cli._parser import build_parser
 from aiodo_projects.testing import FakeDigitalOcean
+from tests.redis_support import running_redis
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -175,32 +171,8 @@ async def close_leftovers(namespace: dict[str, Any]) -> None:
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
     """A throwaway redis-server on a loopback port, for the page that shares limits through it."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail("redis-server is missing: .ci/run installs it, and CI must run this")
-        pytest.skip("redis-server is not installed (apt-get install redis-server); CI runs this")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    args = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary on loopback
-        [binary, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 10.0
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("redis-server did not start listening within 10 s")
-                time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    for server in running_redis():
+        yield f"{server.url}/0"
 
 
 PAGES_WITH_PYTHON = [path for path in sources() if python_blocks(path)]

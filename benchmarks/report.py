@@ -159,30 +159,30 @@ def _get(results: list[Result], key: str, client: str) -> Result | None:
 
 
 def targets(results: list[Result]) -> list[Target]:
-    """The issue's targets for each aiodo_projects variant that ran."""
+    """The performance targets, for each aiodo_projects variant that ran."""
     found: list[Target] = []
     variants = sorted({r.client for r in results if r.client.startswith("aiodo_projects")})
     for client in variants:
         checks = [
-            ("list", "cpu", f"{client}: listing CPU x floor", 1.3),
-            ("get", "cpu", f"{client}: single-GET CPU x floor", 1.5),
-            ("list-concurrent-latency", "wall", f"{client}: concurrent listing wall x floor", 1.2),
+            ("list", "cpu", f"{client}: listing CPU x floor", 0.9),
+            ("get", "cpu", f"{client}: single-GET CPU x floor", 1.1),
+            ("list-concurrent-latency", "wall", f"{client}: concurrent listing wall x floor", 1.05),
         ]
         for key, metric, text, limit in checks:
             ours = _get(results, key, client)
             if ours is not None:
                 value = getattr(ours, metric) / getattr(_floor(results, key), metric)
                 found.append(Target(text, value, limit))
-        for key in ("list", "get"):
+        for key, least in (("list", 4.0), ("get", 5.0)):
             ours, pydo = _get(results, key, client), _get(results, key, "pydo.aio")
             if ours is not None and pydo is not None:
                 text = f"{client}: pydo.aio CPU / ours, {key}"
-                found.append(Target(text, pydo.cpu / ours.cpu, 3.0, at_least=True))
+                found.append(Target(text, pydo.cpu / ours.cpu, least, at_least=True))
         big, small = _get(results, "memory", client), _get(results, "memory-small", client)
         if big is not None and big.peak is not None:
             floor = _floor(results, "memory").peak or 1
             text = f"{client}: peak memory growth, in pages held by the floor"
-            found.append(Target(text, big.peak / floor, 2.0))
+            found.append(Target(text, big.peak / floor, 1.0))
             floor_small = _get(results, "memory-small", FLOOR)
             if small is not None and small.peak and floor_small is not None and floor_small.peak:
                 # The floor holds one page whatever the length; what it gains from the short

@@ -18,7 +18,7 @@ import math
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
@@ -26,6 +26,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from aiodo_projects import _redis_scripts as scripts
+from aiodo_projects._closing import AsyncClosing
 from aiodo_projects._limiter import (
     DEFAULT_BURST_LIMIT,
     DEFAULT_BURST_WINDOW,
@@ -37,7 +38,6 @@ from aiodo_projects.errors import DigitalOceanError, ValidationError
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
-    from types import TracebackType
 
     from aiodo_projects._ratelimit import RateLimit
 
@@ -59,7 +59,7 @@ def _us(seconds: float) -> int:
     return max(0, math.ceil(seconds * 1_000_000))
 
 
-class RedisLimiter:
+class RedisLimiter(AsyncClosing):
     """A :class:`~aiodo_projects.Limiter` whose limits hold across processes and hosts.
 
     Every process using ``token`` with the same ``limit``, ``window`` and ``hourly``
@@ -160,17 +160,6 @@ class RedisLimiter:
     def settings(self) -> tuple[int, float, bool]:
         """``(limit, window, hourly)``, as given."""
         return self._settings
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Send the releases still under way, stop the heartbeat, close an owned pool."""

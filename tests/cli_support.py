@@ -25,13 +25,18 @@ if TYPE_CHECKING:
 
     import pytest
 
+    from aiodo_projects.testing import LimitConfig
+
 TOKEN = "dop_v1_cli_SECRET_5f2e9c0d7a1b4e3f"  # recognizable, so a leak is easy to find
 BIN = pathlib.Path(sys.executable).parent / "aiodo-projects"
 
 
 @contextlib.contextmanager
 def fake_in_thread(
-    setup: Callable[[FakeDigitalOcean], object] | None = None, *, latency: float = 0.0
+    setup: Callable[[FakeDigitalOcean], object] | None = None,
+    *,
+    latency: float = 0.0,
+    limits: LimitConfig | None = None,
 ) -> Iterator[FakeDigitalOcean]:
     """Run a fake on its own loop in a thread; ``setup`` seeds it on that thread first."""
     loop = asyncio.new_event_loop()
@@ -40,7 +45,7 @@ def fake_in_thread(
     holder: list[FakeDigitalOcean] = []
 
     async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN, latency=latency) as server:
+        async with FakeDigitalOcean(token=TOKEN, latency=latency, limits=limits) as server:
             if setup is not None:
                 setup(server)
             holder.append(server)

@@ -12,7 +12,6 @@ import contextlib
 import io
 import json
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -25,10 +24,9 @@ import aiodo_projects as do
 from aiodo_projects.cli import main
 from aiodo_projects.cli._progress import AccountWatch
 from aiodo_projects.testing import FakeDigitalOcean, LimitConfig
-from tests.cli_support import TOKEN
+from tests.cli_support import TOKEN, fake_in_thread
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
     from pathlib import Path
 
 PROJECTS = 20
@@ -43,34 +41,6 @@ class Terminal(io.StringIO):
         return True
 
 
-@contextlib.contextmanager
-def enforcing_fake_in_thread(
-    setup: Callable[[FakeDigitalOcean], object],
-) -> Iterator[FakeDigitalOcean]:
-    """A fake enforcing DigitalOcean's limits, on its own loop in a thread."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    holder: list[FakeDigitalOcean] = []
-
-    async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN, limits=LimitConfig(enforce=True)) as server:
-            setup(server)
-            holder.append(server)
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    try:
-        assert ready.wait(10), "the fake did not start"
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
-
-
 def _nearly_spent(fake: FakeDigitalOcean) -> None:
     fake.seed(PROJECTS, resources_per_project=2)
     fake.set_remaining(LEFT, reset_in=RESET_IN)
@@ -83,7 +53,7 @@ def test_cli_audit_waits_through_an_hourly_reset_and_completes_without_a_429(
     monkeypatch.delenv("DIGITALOCEAN_TOKEN", raising=False)
     db = str(tmp_path / "runs.sqlite3")
     screen = Terminal()
-    with enforcing_fake_in_thread(_nearly_spent) as fake:
+    with fake_in_thread(_nearly_spent, limits=LimitConfig(enforce=True)) as fake:
         argv = ["--base-url", fake.base_url, "--token", TOKEN, "audit", "--db", db]
         monkeypatch.setattr(sys, "stderr", screen)
         started = time.perf_counter()

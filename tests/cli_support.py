@@ -37,6 +37,7 @@ def fake_in_thread(
     *,
     latency: float = 0.0,
     limits: LimitConfig | None = None,
+    token: str = TOKEN,
 ) -> Iterator[FakeDigitalOcean]:
     """Run a fake on its own loop in a thread; ``setup`` seeds it on that thread first."""
     loop = asyncio.new_event_loop()
@@ -45,7 +46,7 @@ def fake_in_thread(
     holder: list[FakeDigitalOcean] = []
 
     async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN, latency=latency, limits=limits) as server:
+        async with FakeDigitalOcean(token=token, latency=latency, limits=limits) as server:
             if setup is not None:
                 setup(server)
             holder.append(server)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import threading
 import warnings
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ import pytest
 
 import aiodo_projects as do
 from aiodo_projects.testing import FakeDigitalOcean
+from tests.cli_support import fake_in_thread
 from tests.conftest import TOKEN
 
 if TYPE_CHECKING:
@@ -23,26 +23,8 @@ if TYPE_CHECKING:
 @pytest.fixture
 def threaded_fake() -> Iterator[FakeDigitalOcean]:
     """A fake serving from its own loop in a thread, so the test can run loops of its own."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    holder: list[FakeDigitalOcean] = []
-
-    async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN) as server:
-            holder.append(server)
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
-    thread.start()
-    try:
-        assert ready.wait(10)
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
+    with fake_in_thread(token=TOKEN) as server:
+        yield server
 
 
 async def test_client_closed_refuses_every_call_with_a_typed_error(

@@ -10,20 +10,10 @@ import pytest
 
 import aiodo_projects as do
 from aiodo_projects._protocol import decipher_response, status_error
+from tests.test_decoding import SPEC_PROJECT
 
 JSON = {"Content-Type": "application/json; charset=utf-8"}
-PROJECT = {
-    "id": "4e1bfbc3-dc3e-41f2-a18f-1b4d7ba71679",
-    "owner_uuid": "99525feb-9d7e-4c5c-9f1a-2c2d8b2f5e21",
-    "owner_id": 258992,
-    "name": "my-web-api",
-    "description": "My website API",
-    "purpose": "Service or API",
-    "environment": "Production",
-    "is_default": False,
-    "created_at": "2018-09-27T20:10:35Z",
-    "updated_at": "2018-09-27T20:10:35Z",
-}
+PROJECT = SPEC_PROJECT  # the OpenAPI description's example project
 ONE = json.dumps({"project": PROJECT}).encode()
 PAGE = json.dumps({"projects": [PROJECT], "links": {}, "meta": {"total": 1}}).encode()
 

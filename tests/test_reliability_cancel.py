@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import gc
 import random
-import threading
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -14,6 +13,7 @@ import pytest
 
 import aiodo_projects as do
 from aiodo_projects.testing import FakeDigitalOcean, ScriptedResponse
+from tests.cli_support import fake_in_thread
 from tests.conftest import TOKEN
 
 if TYPE_CHECKING:
@@ -35,27 +35,10 @@ RATE_LIMITED = ScriptedResponse(
 @pytest.fixture
 def threaded_fake() -> Iterator[FakeDigitalOcean]:
     """A fake on its own loop in a thread, so the test's loop holds only the client's tasks."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    stop = asyncio.Event()
-    holder: list[FakeDigitalOcean] = []
-
-    async def serve() -> None:
-        async with FakeDigitalOcean(token=TOKEN, latency=0.002) as server:
-            server.seed(projects=30)
-            holder.append(server)
-            ready.set()
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
-    thread.start()
-    try:
-        assert ready.wait(10)
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(10)
-        loop.close()
+    with fake_in_thread(
+        lambda server: server.seed(projects=30), latency=0.002, token=TOKEN
+    ) as fake:
+        yield fake
 
 
 async def run_operation(client: do.Client, operation: str, run: int) -> None:

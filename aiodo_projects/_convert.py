@@ -7,8 +7,11 @@ through a small wire type, since their ``links.self`` key is not an attribute na
 
 Decoding is strict about types (a string where a bool belongs is an error, not ``True``) and
 tolerant about change: unknown keys are ignored, and an environment or status DigitalOcean
-adds later is kept as a plain ``str``. Every datetime comes out aware, in UTC. Every failure
-is a :class:`DecodeError` that names where in the body it is, such as
+adds later is kept as a plain ``str``. msgspec decodes environments straight into
+:class:`Environment`; a body it refuses is decoded once more with the environment as any
+``str`` (:class:`_AnyEnvironment`), so a name added later costs a second decode of that page
+and nothing otherwise. Every datetime comes out aware, in UTC. Every failure is a
+:class:`DecodeError` that names where in the body it is, such as
 ``Expected `bool`, got `str` - at `$.projects[3].is_default```.
 """
 
@@ -42,6 +45,7 @@ __all__ = ["converter", "snippet"]
 
 W = TypeVar("W")
 T = TypeVar("T")
+P = TypeVar("P", bound=Project)
 
 _SNIPPET_CHARS = 120
 _PATH_STEP = re.compile(r"\.(\w+)|\[(\d+)\]")
@@ -49,6 +53,7 @@ _ENVIRONMENTS: dict[str, Environment | str] = {member.value: member for member i
 _STATUSES: dict[str, ResourceStatus | str] = {member.value: member for member in ResourceStatus}
 _NO_PAGE_LINKS = PageLinks()
 _NO_RESOURCE_LINKS = ResourceLinks()
+_PROJECT_FIELDS = tuple(field.name for field in attrs.fields(Project))
 _set = object.__setattr__  # how attrs itself fills a frozen instance
 
 
@@ -78,14 +83,25 @@ class _Links(msgspec.Struct):
     pages: PageLinks | None = None
 
 
-class _ProjectList(msgspec.Struct):
-    projects: tuple[Project, ...]
+@attrs.frozen(repr=False)
+class _AnyEnvironment(Project):
+    """A project as msgspec decodes it when an environment is not an Environment's name.
+
+    Only the second decode of a body the first refused makes these; each becomes a
+    :class:`Project` at once (:func:`_known_projects`).
+    """
+
+    environment: str | None = None
+
+
+class _ProjectList(msgspec.Struct, Generic[P]):
+    projects: tuple[P, ...]
     meta: _Meta
     links: _Links | None = None
 
 
-class _OneProject(msgspec.Struct):
-    project: Project
+class _OneProject(msgspec.Struct, Generic[P]):
+    project: P
 
 
 class _ResourceLinks(msgspec.Struct):
@@ -122,23 +138,35 @@ def _utc(value: datetime, path: str) -> datetime:
         raise msgspec.ValidationError(f"Datetime out of range in UTC - at `{path}`") from None
 
 
-def _settle_projects(projects: Sequence[Project], path: str) -> None:
-    """Map environment names to Environment and datetimes to UTC, in the fresh instances.
-
-    ``path.format(index)`` names a project in an error. Only the values that need it are
-    touched: ``Z`` times already come with ``datetime.UTC``.
-    """
-    environments = _ENVIRONMENTS
-    for index, project in enumerate(projects):
+def _known_projects(projects: tuple[P, ...]) -> tuple[Project, ...]:
+    """Return ``projects`` as Projects, each environment an Environment where it names one."""
+    if not projects or type(projects[0]) is Project:
+        return projects
+    made = []
+    for project in projects:
+        fields = {name: getattr(project, name) for name in _PROJECT_FIELDS}
         environment = project.environment
         if environment is not None:
-            _set(project, "environment", environments.get(environment, environment))
+            fields["environment"] = _ENVIRONMENTS.get(environment, environment)
+        made.append(Project(**fields))
+    return tuple(made)
+
+
+def _settle_projects(projects: tuple[P, ...], path: str) -> tuple[Project, ...]:
+    """Return the decoded ``projects`` as Projects with every datetime in UTC.
+
+    ``path.format(index)`` names a project in an error. Only the values that need it are
+    touched, in the fresh instances: ``Z`` times already come with ``datetime.UTC``.
+    """
+    settled = _known_projects(projects)
+    for index, project in enumerate(settled):
         created = project.created_at
         if created is not None and created.tzinfo is not UTC:
             _set(project, "created_at", _utc(created, f"{path.format(index)}.created_at"))
         updated = project.updated_at
         if updated is not None and updated.tzinfo is not UTC:
             _set(project, "updated_at", _utc(updated, f"{path.format(index)}.updated_at"))
+    return settled
 
 
 def _resources(items: Sequence[_Resource], path: str) -> tuple[Resource, ...]:
@@ -166,14 +194,13 @@ def _page_links(links: _Links | None) -> PageLinks:
     return links.pages
 
 
-def _one_project(body: _OneProject) -> Project:
-    _settle_projects((body.project,), "$.project")
-    return body.project
+def _one_project(body: _OneProject[P]) -> Project:
+    return _settle_projects((body.project,), "$.project")[0]
 
 
-def _project_page(body: _ProjectList) -> Page[Project]:
-    _settle_projects(body.projects, "$.projects[{}]")
-    return Page(items=body.projects, total=body.meta.total, links=_page_links(body.links))
+def _project_page(body: _ProjectList[P]) -> Page[Project]:
+    projects = _settle_projects(body.projects, "$.projects[{}]")
+    return Page(items=projects, total=body.meta.total, links=_page_links(body.links))
 
 
 def _resource_page(body: _ResourceList) -> Page[Resource]:
@@ -195,13 +222,15 @@ class _Response(Generic[W, T]):
     what: str
     decoder: msgspec.json.Decoder[W]
     build: Callable[[W], T]
+    retry: msgspec.json.Decoder[W] | None = None
+    """The decoder for a body ``decoder`` refuses: any ``str`` as an environment."""
 
     def structure(self, body: object, _: object = None) -> T:
         """Decode ``body`` (bytes); the signature is that of a cattrs structure hook."""
         if not isinstance(body, bytes | bytearray | memoryview | str):
             raise DecodeError(f"expected {self.what} as a JSON body, got {type(body).__name__}")
         try:
-            return self.build(self.decoder.decode(body))
+            return self.build(self._decode(body))
         except msgspec.DecodeError as exc:  # ValidationError too: JSON of the wrong shape
             raise DecodeError(
                 f"expected {self.what}: {exc}", snippet=_snippet_at(body, str(exc))
@@ -211,14 +240,38 @@ class _Response(Generic[W, T]):
                 f"expected {self.what}: the JSON is nested too deeply", snippet=snippet(body)
             ) from exc
 
+    def _decode(self, body: bytes | bytearray | memoryview | str) -> W:
+        try:
+            return self.decoder.decode(body)
+        except msgspec.ValidationError:
+            if self.retry is None:
+                raise
+            # Perhaps an environment DigitalOcean added after this release: decode once more,
+            # and a body wrong in any other way fails the same way again.
+            return self.retry.decode(body)
 
-def _response(what: str, wire: type[W], build: Callable[[W], T]) -> _Response[W, T]:
-    return _Response(what, msgspec.json.Decoder(wire), build)
+
+def _response(
+    what: str, wire: type[W], build: Callable[[W], T], retry: type[W] | None = None
+) -> _Response[W, T]:
+    return _Response(
+        what,
+        msgspec.json.Decoder(wire),
+        build,
+        None if retry is None else msgspec.json.Decoder(retry),
+    )
 
 
 _RESPONSES: dict[Any, _Response[Any, Any]] = {
-    Project: _response("a project", _OneProject, _one_project),
-    Page[Project]: _response("a page of projects", _ProjectList, _project_page),
+    Project: _response(
+        "a project", _OneProject[Project], _one_project, _OneProject[_AnyEnvironment]
+    ),
+    Page[Project]: _response(
+        "a page of projects",
+        _ProjectList[Project],
+        _project_page,
+        _ProjectList[_AnyEnvironment],
+    ),
     Page[Resource]: _response("a page of resources", _ResourceList, _resource_page),
     list[Resource]: _response("the assigned resources", _Assigned, _assigned),
 }

@@ -94,12 +94,13 @@ class _Drift(Generic[T]):
     fetched shifts later items by one: an item can then appear twice, or never. Until
     ``meta.total`` changes this costs nothing per item: only the last few pages are kept.
     From the first page whose total differs, ids are remembered, within a horizon of the
-    pages that can overlap, and an id already yielded is skipped.
+    pages that can overlap, and an id already yielded is skipped. The last pages are kept as
+    their ids, not their items, so a walk holds no more than the page being read.
     """
 
     def __init__(self, key: Callable[[T], Hashable], pages_kept: int) -> None:
         self._key = key
-        self._recent: collections.deque[tuple[T, ...]] = collections.deque(maxlen=pages_kept)
+        self._recent: collections.deque[tuple[Hashable, ...]] = collections.deque(maxlen=pages_kept)
         self._pages_kept = pages_kept
         self._reference: int | None = None
         self._shift = 0
@@ -119,7 +120,7 @@ class _Drift(Generic[T]):
             if not self.drifted:
                 self._start(page.total)
         if self._seen is None:
-            self._recent.append(page.items)
+            self._recent.append(tuple(map(self._key, page.items)))
             return page
         return self._filter(page)
 
@@ -132,9 +133,9 @@ class _Drift(Generic[T]):
             total,
         )
         self._seen = set()
-        for items in self._recent:
-            for item in items:
-                self._remember(self._key(item))
+        for keys in self._recent:
+            for key in keys:
+                self._remember(key)
         self._recent.clear()
 
     def _remember(self, key: Hashable) -> None:
@@ -329,11 +330,21 @@ class Paginator(_Iterating[T]):
         while True:
             for item in self._items:
                 yield item
-            page = await self._source.next_page()
-            if page is None:
+            if not await self._load_next_page():
                 return
-            self._items = iter(page.items)
-            self._loaded += len(page.items)
+
+    async def _load_next_page(self) -> bool:
+        """Fetch the next page for the items to come; return whether there was one.
+
+        The page is held only by the iterator over its items: while the next page is fetched
+        and decoded, the last one is already free.
+        """
+        page = await self._source.next_page()
+        if page is None:
+            return False
+        self._items = iter(page.items)
+        self._loaded += len(page.items)
+        return True
 
     async def __anext__(self) -> T:
         try:
@@ -342,11 +353,7 @@ class Paginator(_Iterating[T]):
             return await self._first_of_next_page()
 
     async def _first_of_next_page(self) -> T:
-        while True:
-            page = await self._source.next_page()
-            if page is None:
-                raise StopAsyncIteration
-            self._items = iter(page.items)
-            self._loaded += len(page.items)
+        while await self._load_next_page():
             for item in self._items:
                 return item
+        raise StopAsyncIteration

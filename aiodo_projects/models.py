@@ -55,9 +55,10 @@ if TYPE_CHECKING:
     _OpenEnvironment: TypeAlias = Environment | str
 else:
     # The converter decodes projects straight into Project with msgspec, which reads its
-    # annotations and refuses a union of an enum and ``str``. At run time the field is a plain
-    # ``str`` to it, and the converter then maps the names it knows to Environment members.
-    _OpenEnvironment = str
+    # annotations and refuses a union of an enum and ``str``. At run time the field is an
+    # Environment to it; a page naming an environment this release does not know is decoded
+    # again with the field as a plain ``str`` (see the converter).
+    _OpenEnvironment = Environment
 
 
 class _Model:

@@ -90,6 +90,36 @@ def test_decode_ignores_unknown_fields_and_keeps_unknown_values() -> None:
     assert not isinstance(resource.status, do.ResourceStatus)
 
 
+def test_decode_page_with_an_environment_added_later_keeps_every_project_a_project() -> None:
+    known = {**SPEC_PROJECT, "id": "a", "environment": "Staging"}
+    later = {
+        **SPEC_PROJECT,
+        "id": "b",
+        "environment": "Canary",
+        "created_at": "2018-09-27T22:10:35+02:00",
+    }
+    plain = {**SPEC_PROJECT, "id": "c", "environment": None, "updated_at": "2018-09-27T20:10:35"}
+    page = decode({"projects": [known, later, plain], "meta": {"total": 3}}, do.Page[do.Project])
+    assert [type(project) for project in page] == [do.Project] * 3
+    assert [project.environment for project in page] == [do.Environment.STAGING, "Canary", None]
+    assert page.items[0].environment is do.Environment.STAGING
+    assert type(page.items[1].environment) is str
+    assert page.items[1].created_at == datetime(2018, 9, 27, 20, 10, 35, tzinfo=UTC)
+    assert page.items[2].updated_at == datetime(2018, 9, 27, 20, 10, 35, tzinfo=UTC)
+    assert [project.created_at.tzinfo for project in page] == [UTC] * 3  # type: ignore[union-attr]
+    assert repr(page.items[1]).startswith("Project(")
+    assert page.items[1].to_dict()["environment"] == "Canary"
+
+
+def test_decode_page_with_an_environment_of_the_wrong_type_names_it() -> None:
+    body = {"projects": [SPEC_PROJECT, {**SPEC_PROJECT, "environment": 3}], "meta": {"total": 2}}
+    with pytest.raises(
+        do.DecodeError,
+        match=r"Expected `str \| null`, got `int` - at `\$\.projects\[1\]\.environment`",
+    ):
+        decode(body, do.Page[do.Project])
+
+
 def test_decode_resource_from_spec_sample() -> None:
     resource = decode_resources({"resources": [SPEC_RESOURCE]})[0]
     assert resource.urn == "do:droplet:13457723"

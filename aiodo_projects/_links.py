@@ -38,7 +38,11 @@ class PageUrls:
         self._suffix = f"&{after}" if after else ""
 
     def __call__(self, number: int) -> URL:
-        return URL(f"{self._prefix}{number}{self._suffix}", encoded=True)
+        return URL(self.text(number), encoded=True)
+
+    def text(self, number: int) -> str:
+        """Return the URL of page ``number`` as a string, as encoded."""
+        return f"{self._prefix}{number}{self._suffix}"
 
 
 def _page_number(values: list[str]) -> int | None:
@@ -111,7 +115,9 @@ class ListingPages:
         elif count != self._size:
             msg = f"page {number} has {count} items but links on; page 1 had {self._size}"
             raise DecodeError(msg, snippet=link[:_SNIPPET])
-        following = self._link_number(link)
+        # A link that is exactly the URL this walk asks for next names that page: only any
+        # other link is parsed and checked.
+        following = number + 1 if link == self._urls.text(number + 1) else self._link_number(link)
         if following <= number:
             msg = f"the next page link of page {number} repeats page {following}"
             raise DecodeError(msg, snippet=link[:_SNIPPET])

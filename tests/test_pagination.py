@@ -31,6 +31,18 @@ def test_listing_pages_request_every_page_on_base_with_the_first_query(link: str
     assert str(pages.url(2)) == "https://api.digitalocean.com/v2/projects?page=2&per_page=20"
 
 
+def test_listing_pages_take_exactly_their_own_next_url_as_the_next_page() -> None:
+    pages = ListingPages(BASE / "v2" / "projects" % {"page": 1, "per_page": 2}, BASE)
+    own = do.Page(items=(1, 2), total=9, links=do.PageLinks(next=str(pages.url(2))))
+    assert pages.after(1, own) == 2
+    later = do.Page(items=(1, 2), total=9, links=do.PageLinks(next=str(pages.url(4))))
+    with pytest.raises(do.DecodeError, match="skips to page 4"):
+        pages.after(2, later)
+    again = do.Page(items=(1, 2), total=9, links=do.PageLinks(next=str(pages.url(2))))
+    with pytest.raises(do.DecodeError, match="repeats page 2"):
+        pages.after(2, again)
+
+
 def test_listing_pages_keep_base_port_and_scheme() -> None:
     base = URL("http://127.0.0.1:8080/")
     pages = ListingPages(base / "v2" / "projects" % {"page": 1}, base)

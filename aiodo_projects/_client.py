@@ -169,6 +169,7 @@ class Client(AsyncClosing):
             limiter=check_limiter(self._base_url, token, choice=rate_limiter),
             on_retry=on_retry,
             on_wait=on_wait,
+            http_has_headers=self._borrowed is None,
         )
         self.projects = Projects(self._api, self._base_url)
 
@@ -274,7 +275,9 @@ class Client(AsyncClosing):
             # A session belongs to the loop it was made in (each asyncio.run() has its own):
             # one made in an earlier loop was closed as that loop ended, or will be when it
             # does (its watcher, dropped here, is finalized in that loop).
-            session = aiohttp.ClientSession(trace_configs=self._trace_configs or None)
+            session = aiohttp.ClientSession(
+                headers=self._api.session_headers, trace_configs=self._trace_configs or None
+            )
             self._owned, self._owned_loop = session, loop
             self._watcher = _close_with_loop(session)
         return self._owned

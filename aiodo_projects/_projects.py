@@ -59,7 +59,10 @@ class Projects:
         return f"Projects(base_url={str(self._base_url)!r})"
 
     def _project_url(self, project_id: str | uuid.UUID) -> URL:
-        return self._url / check_project_id(project_id)
+        # The checked id (a UUID or "default") needs no quoting: setting the path as encoded
+        # costs half of what joining a segment with ``/`` does.
+        path = f"{self._url.raw_path}/{check_project_id(project_id)}"
+        return self._url.with_path(path, encoded=True)
 
     # -- projects -------------------------------------------------------------------------
 
@@ -165,8 +168,7 @@ class Projects:
     async def get(self, project_id: str | uuid.UUID) -> Project:
         """Return one project (``GET /v2/projects/{project_id}``)."""
         # awaited here, not through _read: one coroutine less on the most common call
-        url = self._url / check_project_id(project_id)
-        return await self._api.request("GET", url, expect=Project)
+        return await self._api.request("GET", self._project_url(project_id), expect=Project)
 
     async def get_default(self) -> Project:
         """Return the default project (``GET /v2/projects/default``)."""

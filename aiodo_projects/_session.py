@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import aiohttp
 
+from aiodo_projects._deadline import Deadline
 from aiodo_projects._limiter import WaitTooLong
 from aiodo_projects._protocol import decipher_response
 from aiodo_projects._ratelimit import RateLimit, RateLimitParser, parse_http_date
@@ -102,6 +103,7 @@ class APISession:
         headers: Mapping[str, str] | None = None,
         on_retry: Callable[[RetryEvent], object] | None = None,
         on_wait: Callable[[WaitEvent], object] | None = None,
+        http_has_headers: bool = False,
     ) -> None:
         self._get_http = get_http
         self.timeout = timeout
@@ -110,13 +112,22 @@ class APISession:
         self._max_body_size = max_body_size
         self._token = token
         self._extra_headers = dict(headers or {})
-        self._headers = {
-            **self._extra_headers,
+        self.session_headers = {
             "Authorization": f"Bearer {token}",
             "Content-Type": "application/json",
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
+        """The headers of every request, whatever the options: a session the client makes
+        carries them as its defaults (then ``http_has_headers``), so aiohttp merges nothing
+        per request; a borrowed session gets them with each request."""
+        self._http_has_headers = http_has_headers
+        sent = (
+            self._extra_headers
+            if http_has_headers
+            else {**self._extra_headers, **self.session_headers}
+        )
+        self._headers = sent or None
         self.max_retries = max_retries
         self.policy = retry_policy
         self.budget = RetryBudget(retry_policy) if budget is None else budget
@@ -153,6 +164,7 @@ class APISession:
             headers={**self._extra_headers, **(headers or {})},
             on_retry=self._on_retry,
             on_wait=self._on_wait,
+            http_has_headers=self._http_has_headers,
         )
 
     @overload
@@ -180,7 +192,7 @@ class APISession:
         sent = spent = 0  # attempts that left the client; retry budget taken
         waiting = sending = False  # where the call is, should its deadline pass
         try:
-            async with asyncio.timeout(self.timeout.total) as deadline:
+            with Deadline(self.timeout.total) as deadline:
                 while True:
                     if limiter is not None:
                         waiting = True
@@ -243,7 +255,7 @@ class APISession:
         attempt: int,
         error: DigitalOceanError,
         *,
-        deadline: asyncio.Timeout,
+        deadline: Deadline,
     ) -> tuple[float, int]:
         """Carry out the retry decision: return (seconds to sleep, budget spent), or raise."""
         limiter = self.limiter
@@ -266,7 +278,7 @@ class APISession:
         return retry.delay, retry.cost
 
     async def _acquire(
-        self, limiter: Limiter, method: str, path: str, attempt: int, deadline: asyncio.Timeout
+        self, limiter: Limiter, method: str, path: str, attempt: int, deadline: Deadline
     ) -> None:
         """Wait for the limiter's permission, within the longest wait and the call's deadline."""
         loop = asyncio.get_running_loop()
@@ -299,7 +311,7 @@ class APISession:
     ) -> tuple[int, Mapping[str, str], bytes, int | None]:
         seconds = self.timeout.attempt
         try:
-            async with asyncio.timeout(seconds):
+            with Deadline(seconds):
                 return await self._send(method, url, payload)
         except TimeoutError as exc:  # only the bound raises it: _send turns aiohttp's into _Failed
             error = APITimeoutError(f"{method} {url.path}: no answer within {seconds:g} s")

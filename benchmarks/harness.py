@@ -42,7 +42,7 @@ class Plan:
     big: int = 100_000
     gets: int = 1_000
     latency: float = 0.020
-    rounds: int = 9
+    rounds: int = 21
     per_page: int = 200
     concurrency: int = 8
     get_concurrency: int = 32

@@ -114,7 +114,7 @@ def test_client_bad_token_from_the_environment_names_the_variable(
 
 def test_client_token_surrounding_whitespace_is_dropped() -> None:
     client = do.Client(token=f"  {TOKEN}\n", base_url="http://127.0.0.1:9")
-    assert client._api._headers["Authorization"] == f"Bearer {TOKEN}"
+    assert client._api.session_headers["Authorization"] == f"Bearer {TOKEN}"
 
 
 def test_client_accepts_every_documented_option_type() -> None:

@@ -22,6 +22,7 @@ _PURE: dict[str, set[str]] = {
     "__init__.py": set(),
     "_buckets.py": set(),
     "_closing.py": set(),
+    "_deadline.py": set(),
     "_display.py": set(),
     "_limiter.py": set(),
     "_links.py": {"yarl"},

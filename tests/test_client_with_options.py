@@ -53,6 +53,23 @@ async def test_with_options_headers_reach_the_server_and_add_up(fake: FakeDigita
     assert "X-Request-Id" not in second.headers
 
 
+async def test_a_borrowed_session_gets_the_clients_headers_with_every_request(
+    fake: FakeDigitalOcean,
+) -> None:
+    # A session of the caller's keeps its own defaults; the client's win where they overlap.
+    defaults = {"Authorization": "Bearer not-ours", "X-App": "shop"}
+    async with aiohttp.ClientSession(headers=defaults) as session:
+        async with do.Client(token=TOKEN, base_url=fake.base_url, session=session) as client:
+            await client.projects.get_default()
+            await client.with_options(headers={"X-Request-Id": "req-2"}).projects.get_default()
+        assert session.headers["Authorization"] == "Bearer not-ours"  # left as it was
+    for request in fake.requests:
+        assert request.headers["Authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["User-Agent"] == f"aiodo-projects/{do.__version__}"
+        assert request.headers["X-App"] == "shop"
+    assert [request.headers.get("X-Request-Id") for request in fake.requests] == [None, "req-2"]
+
+
 @pytest.mark.parametrize(
     ("headers", "match"),
     [

@@ -81,7 +81,7 @@ class Deadline:
         if watch is None:
             watch = _WATCHES[loop] = _Watch()
         self._watch = watch
-        self._task: asyncio.Task[object] | None = None
+        self._task: asyncio.Task[object]  # set on entering: only an entered one is watched
         self._cancelling = 0
         self._expired = False
 
@@ -96,8 +96,7 @@ class Deadline:
     def expire(self) -> None:
         """Cancel the task in the block: its deadline has passed (the watch calls this)."""
         self._expired = True
-        if self._task is not None:
-            self._task.cancel()
+        self._task.cancel()
 
     def __enter__(self) -> Self:
         task = asyncio.current_task()
@@ -116,10 +115,9 @@ class Deadline:
         traceback: TracebackType | None,
     ) -> None:
         self._watch.discard(self)
-        task, self._task = self._task, None
-        if not self._expired or task is None:
+        if not self._expired:
             return
         # Ours alone (no other cancellation came meanwhile): the cancellation becomes the timeout.
-        ours = task.uncancel() <= self._cancelling
+        ours = self._task.uncancel() <= self._cancelling
         if ours and exc_type is not None and issubclass(exc_type, asyncio.CancelledError):
             raise TimeoutError from exc

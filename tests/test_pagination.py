@@ -8,6 +8,7 @@ from yarl import URL
 import aiodo_projects as do
 from aiodo_projects._links import ListingPages
 from aiodo_projects._pagination import Paginator
+from tests.paging_support import Listing
 
 BASE = URL("https://api.digitalocean.com")
 FIRST = BASE / "v2" / "items" % {"page": 1}
@@ -207,3 +208,12 @@ async def test_paginator_repeat_detection_ignores_query_order() -> None:
     assert await paginator.__anext__() == 1
     with pytest.raises(do.DecodeError, match="repeats"):
         await paginator.__anext__()
+
+
+async def test_anext_on_an_empty_listing_ends_at_once() -> None:
+    listing = Listing(pages=1)
+    listing.items[1], listing.totals[1] = (), 0
+    paginator = Paginator(listing, FIRST, BASE)
+    with pytest.raises(StopAsyncIteration):
+        await anext(paginator)
+    assert listing.calls == [1]

@@ -1,4 +1,6 @@
-"""The only HTTP code: the call's loop over attempts, and aiohttp (send, read capped, classify).
+"""The only code that sends requests: the call's loop over attempts, each sent with aiohttp.
+
+Reading a body within the cap and naming a transport error are :mod:`aiodo_projects._transport`.
 
 Every body is read to the end inside ``async with`` so the connection is back in the pool
 before any caller code runs. Every attempt, retries included, goes through the rate limiter;
@@ -33,13 +35,12 @@ from aiodo_projects._retry import (
     status_failure,
     timed_out,
 )
+from aiodo_projects._transport import AttemptFailed, read_capped, transport_error
 from aiodo_projects._version import __version__
 from aiodo_projects.errors import (
-    APIConnectionError,
     APIStatusError,
     APITimeoutError,
     DigitalOceanError,
-    bounded,
 )
 
 if TYPE_CHECKING:
@@ -60,25 +61,6 @@ _NO_TIMEOUT = aiohttp.ClientTimeout(total=None)
 _REPORTED_WAIT = 0.001  # shorter limiter waits are the cost of its lock, not waits
 
 T = TypeVar("T")
-
-
-class _Failed(Exception):  # noqa: N818 -- internal signal, never escapes this module
-    """An attempt got no answer, in a way the retry rules decide on."""
-
-    def __init__(self, failure: Failure, error: DigitalOceanError) -> None:
-        self.failure = failure
-        self.error = error
-
-
-def _classify(exc: aiohttp.ClientError) -> Failure | None:
-    """Say how a transport error failed, or ``None`` when no retry can help (TLS)."""
-    if isinstance(exc, aiohttp.ClientSSLError):
-        return None
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return Failure.NOT_SENT  # no connection was made: the request never left
-    if isinstance(exc, aiohttp.ServerTimeoutError):
-        return Failure.TIMEOUT
-    return Failure.LOST  # reset, disconnected, truncated: the request may have been read
 
 
 class APISession:
@@ -209,7 +191,7 @@ class APISession:
                             rate_limit=self._answered(headers), now=time.time(),
                             idempotent_methods=policy.idempotent_methods,
                         )  # fmt: skip
-                    except _Failed as failed:
+                    except AttemptFailed as failed:
                         failure, error = failed.failure, failed.error
                     except APIStatusError as status_error:
                         found = status_failure(method, status_error.status, policy)
@@ -313,10 +295,10 @@ class APISession:
         try:
             with Deadline(seconds):
                 return await self._send(method, url, payload)
-        except TimeoutError as exc:  # only the bound raises it: _send turns aiohttp's into _Failed
+        except TimeoutError as exc:  # only the bound: _send turns aiohttp's into AttemptFailed
             error = APITimeoutError(f"{method} {url.path}: no answer within {seconds:g} s")
             error.__cause__ = exc
-            raise _Failed(Failure.TIMEOUT, error) from exc
+            raise AttemptFailed(Failure.TIMEOUT, error) from exc
 
     def _release(
         self, limiter: Limiter, headers: Mapping[str, str], rate_limit: RateLimit | None
@@ -354,24 +336,14 @@ class APISession:
                 allow_redirects=False,
                 timeout=_NO_TIMEOUT,
             ) as resp:
-                raw = await self._read_capped(resp.content)
+                raw = await read_capped(resp.content, self._max_body_size)
                 status, headers = resp.status, resp.headers
         except BaseException as exc:
             if self.limiter is not None:
                 self.limiter.release(answered=False)
             if not isinstance(exc, aiohttp.ClientError):
                 raise
-            error = APIConnectionError(
-                bounded(f"{method} {url.path} failed: {type(exc).__name__}: {exc}")
-            )
-            error.__cause__ = exc
-            failure = _classify(exc)
-            if failure is None:
-                raise error from exc
-            if failure is Failure.TIMEOUT:
-                error = APITimeoutError(bounded(f"{method} {url.path} timed out: {exc}"))
-                error.__cause__ = exc
-            raise _Failed(failure, error) from exc
+            raise transport_error(method, url.path, exc) from exc
         if debug:
             logger.debug(
                 "%s %s -> %s in %.1f ms",
@@ -384,22 +356,3 @@ class APISession:
         if len(raw) > cap:
             return status, headers, raw[:cap], cap
         return status, headers, raw, None
-
-    async def _read_capped(self, content: aiohttp.StreamReader) -> bytes:
-        """Read the body as aiohttp decodes it (gzip, deflate), stopping once over the cap.
-
-        The running total counts decoded bytes, so neither a ``Content-Length`` (the size on
-        the wire) nor a small compressed body can smuggle a larger one in. A body over the
-        cap comes back as its first ``cap + 1`` bytes; the rest is never read, and leaving
-        the response unread closes its connection.
-        """
-        cap = self._max_body_size
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := await content.readany():
-            size += len(chunk)
-            if size > cap:
-                chunks.append(chunk[: len(chunk) - (size - cap - 1)])
-                break
-            chunks.append(chunk)
-        return b"".join(chunks)

@@ -47,6 +47,7 @@ _LIBRARY: dict[str, set[str]] = {
     "__main__.py": set(),
     "_client.py": {"aiohttp", "yarl"},  # owns or borrows the aiohttp session
     "_session.py": {"aiohttp", "yarl"},  # the only code that sends requests
+    "_transport.py": {"aiohttp"},  # reads the session's bodies, names its transport errors
     "_options.py": {"aiohttp", "attrs", "yarl"},  # checks that a TraceConfig is one
     "_convert.py": {"attrs", "cattrs", "msgspec"},  # the one decoder
     "_redis_limiter.py": {"redis"},  # the redis extra
@@ -150,6 +151,7 @@ def test_layering_only_the_session_client_and_fake_speak_http() -> None:
     assert {m for m in speakers if _layer(m) == "library"} == {
         "_client.py",
         "_session.py",
+        "_transport.py",
         "_options.py",
     }
     assert not any("aiohttp" in _imports(module)[0] for module in _PURE)

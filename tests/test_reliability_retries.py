@@ -454,7 +454,7 @@ async def test_deadline_backoff_that_would_outlast_the_timeout_is_not_slept(
 def test_transport_failures_are_classified(
     error: aiohttp.ClientError, expected: str | None
 ) -> None:
-    from aiodo_projects._session import _classify  # noqa: PLC0415
+    from aiodo_projects._transport import classify as _classify  # noqa: PLC0415
 
     failure = _classify(error)
     assert (failure.value if failure else None) == expected

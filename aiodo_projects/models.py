@@ -194,17 +194,15 @@ class PageLinks(_Model):
     _brief_keys = ("next",)
 
 
-@attrs.frozen(repr=False)
-class Page(Generic[T]):
-    """One page of a listing: its ``items``, ``meta.total`` and the page ``links``.
+class _Items(Generic[T]):
+    """What a page and a table share: their items, and how those display.
 
-    Its repr names the page (when the links tell), the item count and the total, and the
-    first few items; in a notebook it shows as an HTML table of at most 20 rows.
+    The repr and IPython show the title, a summary (:meth:`_summary`) and the first few
+    items; a notebook shows an HTML table of at most 20 rows.
     """
 
+    __slots__ = ()
     items: tuple[T, ...]
-    total: int
-    links: PageLinks = PageLinks()
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
@@ -216,9 +214,38 @@ class Page(Generic[T]):
         return _display.collection_repr(self._title(), self._summary(), self.items, _mention)
 
     def _repr_pretty_(self, printer: _display.Printer, cycle: bool) -> None:  # noqa: ARG002, FBT001
-        """Show where the page stands and its first items, one a line, in IPython."""
+        """Show the summary and the first items, one a line, in IPython."""
         text = _display.collection_pretty(self._title(), self._summary(), self.items, _mention)
         printer.text(text)
+
+    def _repr_html_(self) -> str:
+        """Show the items as an HTML table in a notebook (at most 20 rows, then how many more)."""
+        return _display.html_table(
+            [_row(item) for item in self.items[: _display.HTML_ROWS]],
+            more=len(self.items) - _display.HTML_ROWS,
+            caption=f"{self._title()}: {self._summary()}",
+        )
+
+    def _summary(self) -> str:
+        raise NotImplementedError
+
+    def _title(self) -> str:
+        # The type parameter is gone at run time: the first item tells what is held.
+        kind = type(self.items[0]).__name__ if self.items else ""
+        return f"{type(self).__name__}[{kind}]" if kind else type(self).__name__
+
+
+@attrs.frozen(repr=False)
+class Page(_Items[T]):
+    """One page of a listing: its ``items``, ``meta.total`` and the page ``links``.
+
+    Its repr names the page (when the links tell), the item count and the total, and the
+    first few items; in a notebook it shows as an HTML table of at most 20 rows.
+    """
+
+    items: tuple[T, ...]
+    total: int
+    links: PageLinks = PageLinks()
 
     def __rich_repr__(self) -> Iterator[object]:
         """Give rich the first few items, then where the page stands."""
@@ -226,25 +253,12 @@ class Page(Generic[T]):
         place = {"page": number, "pages": pages, "items": len(self.items), "total": self.total}
         return _display.collection_rich(self.items, place, _mention)
 
-    def _repr_html_(self) -> str:
-        """Show the page as an HTML table in a notebook (at most 20 rows)."""
-        return _display.html_table(
-            [_row(item) for item in self.items[: _display.HTML_ROWS]],
-            more=len(self.items) - _display.HTML_ROWS,
-            caption=f"{self._title()}: {self._summary()}",
-        )
-
     def _place(self) -> tuple[int | None, int | None]:
         links = self.links.to_dict()
         return _display.page_place(len(self.items), self.total, links)  # type: ignore[arg-type]
 
     def _summary(self) -> str:
         return _display.page_summary(len(self.items), self.total, *self._place())
-
-    def _title(self) -> str:
-        # The type parameter is gone at run time: the first item tells what the page holds.
-        kind = type(self.items[0]).__name__ if self.items else ""
-        return f"{type(self).__name__}[{kind}]" if kind else type(self).__name__
 
 
 def _mention(item: object) -> str:
